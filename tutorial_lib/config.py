@@ -1,0 +1,81 @@
+"""Run profiles: every size knob of the kit lives here.
+
+``FRFM_PROFILE=quick`` (the default) runs everything on a 2-core laptop in minutes with the
+models this repo trains on real digit scans; ``FRFM_PROFILE=full`` uses pretrained ImageNet
+models from timm and datasets the user downloads (GPU recommended).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+PROFILE_ENV = "FRFM_PROFILE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """All the numbers a notebook may scale with the machine it runs on."""
+
+    name: str
+    dataset: str  # evaluation dataset for the vision notebooks
+    image_size: int  # side of the (square) model input in pixels
+    channels: int  # input channels of the vision models
+    num_classes: int
+    n_eval: int  # images used for evaluation-heavy probes (attacks, corruptions, ...)
+    batch_size: int
+    attack_steps: int  # PGD steps for evaluation
+    epochs: int  # default epochs for any training a notebook runs live
+    seed: int
+    models: dict[str, str] = field(default_factory=dict)  # role -> model name
+    extra: dict[str, object] = field(default_factory=dict)  # lesson-specific knobs
+
+    def with_(self, **changes: object) -> "Profile":
+        """A copy with some fields changed (e.g. ``get_profile().with_(n_eval=50)``)."""
+        return replace(self, **changes)
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        name="quick",
+        dataset="digits",
+        image_size=32,
+        channels=1,
+        num_classes=10,
+        n_eval=397,  # the whole digits test split
+        batch_size=256,
+        attack_steps=10,
+        epochs=5,
+        seed=0,
+        models={"vit": "vit_digits", "cnn": "cnn_digits"},
+    ),
+    "full": Profile(
+        name="full",
+        dataset="imagenet",
+        image_size=224,
+        channels=3,
+        num_classes=1000,
+        n_eval=1000,
+        batch_size=64,
+        attack_steps=20,
+        epochs=10,
+        seed=0,
+        models={"vit": "vit_small_patch16_224", "cnn": "resnet50"},
+    ),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the active profile: ``name`` if given, else ``$FRFM_PROFILE``, else ``quick``.
+
+    Raises ``ValueError`` naming the valid profiles when the name is unknown.
+    """
+    chosen = name if name is not None else os.environ.get(PROFILE_ENV, "quick")
+    key = chosen.strip().lower()
+    if key not in PROFILES:
+        valid = ", ".join(sorted(PROFILES))
+        raise ValueError(
+            f"Unknown profile {chosen!r} (from {'argument' if name else PROFILE_ENV}). "
+            f"Valid profiles: {valid}. Example: export {PROFILE_ENV}=quick"
+        )
+    return PROFILES[key]

@@ -1,0 +1,277 @@
+"""Real datasets, found from any working directory, with sha256-checked files under ``data/``.
+
+Quick profile (offline): ``digits`` — the 1,797 real handwritten-digit scans that ship with
+scikit-learn, upsampled to 32x32 — and ``photos`` — the real photographs that ship inside
+scikit-image. Full profile: ``cifar10`` (torchvision) and ``imagenet`` (an ImageNet-style folder,
+e.g. ImageNet val or Imagenette, given by ``$FRFM_DATA_DIR``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT_ENV = "FRFM_ROOT"
+DATA_DIR_ENV = "FRFM_DATA_DIR"
+DATASETS = ("digits", "photos", "cifar10", "imagenet")
+DIGIT_SPLITS = {"train": 1200, "val": 200, "test": 397}  # sizes; "trainval" = train + val
+# Real photos that ship inside scikit-image (no download needed).
+PHOTO_NAMES = ("astronaut", "camera", "chelsea", "coffee", "rocket", "horse", "coins", "moon",
+               "brick", "grass", "gravel", "clock", "text", "page", "hubble_deep_field",
+               "immunohistochemistry")
+
+
+# ----------------------------------------------------------------------------- files and hashes
+def repo_root() -> Path:
+    """The kit's checkout (the folder holding ``data/``), wherever the kernel was started.
+
+    Order: ``$FRFM_ROOT``; the folder above this package; the current folder and its parents.
+    """
+    candidates: list[Path] = []
+    if os.environ.get(ROOT_ENV):
+        candidates.append(Path(os.environ[ROOT_ENV]).expanduser())
+    candidates.append(Path(__file__).resolve().parent.parent)
+    cwd = Path.cwd().resolve()
+    candidates += [cwd, *cwd.parents]
+    for c in candidates:
+        if (c / "data" / "SHA256SUMS").is_file():
+            return c
+    raise FileNotFoundError(
+        "Could not find the kit's data/ folder (with data/SHA256SUMS). Run from inside a clone of "
+        f"the kit, or set {ROOT_ENV}=/path/to/your/clone."
+    )
+
+
+def data_path(relative: str | Path) -> Path:
+    """Absolute path of a file under the kit's ``data/`` folder (it need not exist yet)."""
+    return repo_root() / "data" / relative
+
+
+def sha256(path: str | Path) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sums_file() -> Path:
+    return data_path("SHA256SUMS")
+
+
+def recorded_sha256() -> dict[str, str]:
+    """``{path relative to data/: sha256}`` as recorded in ``data/SHA256SUMS``."""
+    out = {}
+    for line in _sums_file().read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest, name = line.split(maxsplit=1)
+            out[name.strip().lstrip("*")] = digest
+    return out
+
+
+def record_sha256(relative: str | Path) -> str:
+    """Write (or replace) the sha256 line of ``data/<relative>`` in ``data/SHA256SUMS``."""
+    rel = Path(relative).as_posix()
+    digest = sha256(data_path(rel))
+    sums = recorded_sha256()
+    sums[rel] = digest
+    body = "".join(f"{d}  {n}\n" for n, d in sorted(sums.items()))
+    _sums_file().write_text(body)
+    return digest
+
+
+def verified_path(relative: str | Path) -> Path:
+    """Path of ``data/<relative>`` after checking it exists and matches ``data/SHA256SUMS``."""
+    rel = Path(relative).as_posix()
+    path = data_path(rel)
+    if not path.is_file():
+        raise FileNotFoundError(f"Missing data file data/{rel}. Restore it with "
+                                f"`git checkout -- data/{rel}` or regenerate it with its script.")
+    expected = recorded_sha256().get(rel)
+    if expected is None:
+        raise KeyError(f"data/{rel} has no line in data/SHA256SUMS; record it with "
+                       f"tutorial_lib.data.record_sha256({rel!r}).")
+    actual = sha256(path)
+    if actual != expected:
+        raise ValueError(f"data/{rel} does not match data/SHA256SUMS (sha256 {actual[:12]}… != "
+                         f"{expected[:12]}…): the file is corrupt or was changed. Restore it with "
+                         f"`git checkout -- data/{rel}`, or delete it to regenerate it.")
+    return path
+
+
+# ----------------------------------------------------------------------------- digits
+def _digit_split_indices(seed: int = 0) -> dict[str, np.ndarray]:
+    perm = np.random.default_rng(seed).permutation(1797)
+    n_test, n_val = DIGIT_SPLITS["test"], DIGIT_SPLITS["val"]
+    idx = {"test": perm[:n_test], "val": perm[n_test:n_test + n_val],
+           "train": perm[n_test + n_val:]}
+    idx["trainval"] = np.concatenate([idx["train"], idx["val"]])
+    return idx
+
+
+def load_digits_tensors(split: str, size: int = 32, classes: Iterable[int] | None = None,
+                        seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """sklearn's real 8x8 digit scans as (N, 1, size, size) floats in [0, 1] and int64 labels.
+
+    The split (train 1,200 / val 200 / test 397, or trainval) is fixed by ``seed``;
+    ``classes`` keeps only those digits (labels are left as they are).
+    """
+    from sklearn.datasets import load_digits
+
+    idx = _digit_split_indices(seed)
+    if split not in idx:
+        raise ValueError(f"Unknown digits split {split!r}; use one of {sorted(idx)}.")
+    bunch = load_digits()
+    x = torch.tensor(bunch.images[idx[split]], dtype=torch.float32).unsqueeze(1) / 16.0
+    y = torch.tensor(bunch.target[idx[split]], dtype=torch.int64)
+    if size != 8:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    x = x.clamp(0, 1)
+    if classes is not None:
+        keep = torch.isin(y, torch.tensor(list(classes)))
+        x, y = x[keep], y[keep]
+    return x.contiguous(), y
+
+
+# ----------------------------------------------------------------------------- photos
+def _photo_array(name: str) -> np.ndarray:
+    import skimage.data
+
+    img = getattr(skimage.data, name)()
+    img = img.astype(np.float32) / (255.0 if img.dtype == np.uint8 else max(1.0, float(img.max())))
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return img[..., :3]
+
+
+def _to_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
+    if channels == 1:  # ITU-R 601 luma, as PIL's "L" mode
+        w = torch.tensor([0.299, 0.587, 0.114], dtype=x.dtype).view(1, 3, 1, 1)
+        return (x * w).sum(1, keepdim=True)
+    if channels != 3:
+        raise ValueError(f"channels must be 1 or 3, got {channels}.")
+    return x
+
+
+def load_photos(size: int = 32, channels: int = 3,
+                names: Iterable[str] = PHOTO_NAMES) -> tuple[torch.Tensor, list[str]]:
+    """scikit-image's sample photographs, centre-cropped square and resized: (N, C, size, size)."""
+    out = []
+    names = list(names)
+    for name in names:
+        t = torch.from_numpy(_photo_array(name)).permute(2, 0, 1)
+        s = min(t.shape[1:])
+        top, left = (t.shape[1] - s) // 2, (t.shape[2] - s) // 2
+        t = t[:, top:top + s, left:left + s].unsqueeze(0)
+        out.append(F.interpolate(t, size=(size, size), mode="bilinear", antialias=True,
+                                 align_corners=False))
+    return _to_channels(torch.cat(out), channels).clamp(0, 1), names
+
+
+def photo_crops(n: int, size: int = 32, channels: int = 1, seed: int = 0,
+                min_frac: float = 0.15, max_frac: float = 0.5) -> torch.Tensor:
+    """``n`` random square crops of the scikit-image photos (a real far-OOD set for digit models).
+
+    Each crop covers ``min_frac``..``max_frac`` of the shorter side and is resized to ``size``.
+    """
+    rng = np.random.default_rng(seed)
+    arrays = [_photo_array(name) for name in PHOTO_NAMES]
+    crops = []
+    for k in range(n):
+        img = arrays[k % len(arrays)]
+        h, w = img.shape[:2]
+        s = int(min(h, w) * rng.uniform(min_frac, max_frac))
+        top, left = rng.integers(0, h - s + 1), rng.integers(0, w - s + 1)
+        t = torch.from_numpy(np.ascontiguousarray(img[top:top + s, left:left + s])).permute(2, 0, 1)
+        crops.append(F.interpolate(t[None], size=(size, size), mode="bilinear", antialias=True,
+                                   align_corners=False))
+    return _to_channels(torch.cat(crops), channels).clamp(0, 1)
+
+
+# ----------------------------------------------------------------------------- full profile
+def _data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or data_path("downloads")).expanduser()
+
+
+def load_cifar10(split: str, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR-10 via torchvision as (N, 3, 32, 32) floats in [0, 1]; stored under $FRFM_DATA_DIR."""
+    import torchvision
+
+    if split not in {"train", "test"}:
+        raise ValueError(f"Unknown cifar10 split {split!r}; use 'train' or 'test'.")
+    root = _data_dir() / "cifar10"
+    try:
+        ds = torchvision.datasets.CIFAR10(root=str(root), train=split == "train",
+                                          download=download)
+    except Exception as err:  # offline, or a partial download
+        raise FileNotFoundError(
+            f"CIFAR-10 is not in {root} and could not be downloaded ({type(err).__name__}: {err}). "
+            f"The full profile needs internet once, or put the extracted 'cifar-10-batches-py' "
+            f"folder there (set {DATA_DIR_ENV} to choose the folder). Offline? Use FRFM_PROFILE=quick."
+        ) from err
+    x = torch.from_numpy(ds.data).permute(0, 3, 1, 2).float().div_(255)
+    return x, torch.tensor(ds.targets, dtype=torch.int64)
+
+
+def load_imagenet_folder(split: str = "val", n: int | None = None, size: int = 224,
+                         seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """An ImageNet-style folder (``$FRFM_DATA_DIR/<split>/<wnid>/*.JPEG``, e.g. ImageNet val or
+    Imagenette), resized to 256 and centre-cropped to ``size``, labels as ImageNet-1k indices."""
+    import torchvision.transforms as T
+    from timm.data import ImageNetInfo
+    from torchvision.datasets import ImageFolder
+
+    base = os.environ.get(DATA_DIR_ENV)
+    if not base:
+        raise FileNotFoundError(
+            f"The full profile evaluates on an ImageNet-style folder: set {DATA_DIR_ENV} to a folder "
+            "holding val/<wnid>/*.JPEG (ImageNet val, or Imagenette from fast.ai). "
+            "Offline or no data? Use FRFM_PROFILE=quick.")
+    folder = Path(base).expanduser() / split
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} does not exist; expected {DATA_DIR_ENV}/{split}/<wnid>/.")
+    tf = T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor()])
+    ds = ImageFolder(str(folder), transform=tf)
+    wnid_to_index = {w: i for i, w in enumerate(ImageNetInfo().label_names())}
+    unknown = [c for c in ds.classes if c not in wnid_to_index]
+    if unknown:
+        raise ValueError(f"Folders {unknown[:3]}… in {folder} are not ImageNet wnids (n0…).")
+    order = np.random.default_rng(seed).permutation(len(ds))[: n or len(ds)]
+    xs, ys = zip(*(ds[int(i)] for i in order))
+    y = torch.tensor([wnid_to_index[ds.classes[c]] for c in ys], dtype=torch.int64)
+    return torch.stack(xs), y
+
+
+# ----------------------------------------------------------------------------- one entry point
+def load_dataset(name: str, split: str = "test", *, size: int | None = None,
+                 classes: Iterable[int] | None = None, n: int | None = None,
+                 device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (N, C, H, W) in [0, 1] and int64 labels of a real dataset.
+
+    ``digits`` (splits train/val/test/trainval, default size 32); ``photos`` (labels index
+    ``PHOTO_NAMES``; default size 32, 3 channels); ``cifar10`` (train/test); ``imagenet``
+    (an ImageNet-style folder under ``$FRFM_DATA_DIR``). ``n`` keeps the first n examples.
+    """
+    if name == "digits":
+        x, y = load_digits_tensors(split, size=size or 32, classes=classes)
+    elif name == "photos":
+        x, names = load_photos(size=size or 32)
+        y = torch.arange(len(names))
+    elif name == "cifar10":
+        x, y = load_cifar10(split)
+    elif name == "imagenet":
+        x, y = load_imagenet_folder(split if split != "test" else "val", n=n, size=size or 224)
+    else:
+        raise ValueError(f"Unknown dataset {name!r}; available: {', '.join(DATASETS)}.")
+    if n is not None:
+        x, y = x[:n], y[:n]
+    if device is not None:
+        x, y = x.to(device), y.to(device)
+    return x, y

@@ -1,0 +1,56 @@
+"""Which device to compute on, and reproducible seeding."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+DEVICE_ENV = "FRFM_DEVICE"
+_announced: set[str] = set()
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def device(verbose: bool = False) -> torch.device:
+    """The device every helper uses: ``$FRFM_DEVICE`` if set, else CUDA, else MPS, else CPU.
+
+    Asking for a device that is absent (``FRFM_DEVICE=cuda`` on a machine without a GPU) raises
+    ``RuntimeError`` with what to do instead.
+    """
+    wanted = os.environ.get(DEVICE_ENV, "").strip().lower()
+    if wanted:
+        if wanted.startswith("cuda") and not torch.cuda.is_available():
+            raise RuntimeError(
+                f"{DEVICE_ENV}={wanted} but no CUDA GPU is visible to torch. Unset {DEVICE_ENV} "
+                "to fall back to the CPU, or on Colab choose Runtime > Change runtime type > GPU."
+            )
+        if wanted == "mps" and not _mps_available():
+            raise RuntimeError(f"{DEVICE_ENV}=mps but MPS is not available; unset {DEVICE_ENV}.")
+        if wanted not in {"cpu", "mps"} and not wanted.startswith("cuda"):
+            raise ValueError(f"{DEVICE_ENV}={wanted!r} is not a device; use cpu, cuda, cuda:N or mps.")
+        dev = torch.device(wanted)
+    elif torch.cuda.is_available():
+        dev = torch.device("cuda")
+    elif _mps_available():
+        dev = torch.device("mps")
+    else:
+        dev = torch.device("cpu")
+    if verbose and str(dev) not in _announced:
+        _announced.add(str(dev))
+        hint = "" if dev.type != "cpu" else " (no GPU found: the quick profile is made for this)"
+        print(f"device: {dev}{hint}")
+    return dev
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and torch (all devices); return a CPU ``torch.Generator`` seeded too."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+    return torch.Generator().manual_seed(seed)

@@ -1,0 +1,114 @@
+"""Short, readable training loops (standard supervised; the lessons add adversarial ones)."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .device import seed_everything
+
+
+def random_affine(x: torch.Tensor, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1),
+                  max_shift_px: float = 3.0, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Per-image random rotation, scale and shift of a batch, in one ``grid_sample`` call."""
+    n, _, h, w = x.shape
+    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)  # noqa: E731
+    angle = (r(n) * 2 - 1) * math.radians(max_degrees)
+    s = scale[0] + r(n) * (scale[1] - scale[0])
+    shift = (r(n, 2) * 2 - 1) * max_shift_px * 2 / torch.tensor([w, h], device=x.device)
+    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
+                         torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+
+
+def random_erasing(x: torch.Tensor, p: float = 0.25, area: tuple[float, float] = (0.02, 0.2),
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+    """Zero one random rectangle in a fraction ``p`` of the images (batched masks, no loop)."""
+    n, _, h, w = x.shape
+    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)  # noqa: E731
+    a = (area[0] + r(n) * (area[1] - area[0])) * h * w
+    aspect = torch.exp((r(n) * 2 - 1) * math.log(3.0))
+    eh = (a * aspect).sqrt().clamp(1, h)
+    ew = (a / aspect).sqrt().clamp(1, w)
+    top, left = r(n) * (h - eh), r(n) * (w - ew)
+    rows = torch.arange(h, device=x.device).view(1, h, 1)
+    cols = torch.arange(w, device=x.device).view(1, 1, w)
+    box = ((rows >= top.view(-1, 1, 1)) & (rows < (top + eh).view(-1, 1, 1))
+           & (cols >= left.view(-1, 1, 1)) & (cols < (left + ew).view(-1, 1, 1)))
+    box &= (r(n) < p).view(-1, 1, 1)
+    return x.masked_fill(box.unsqueeze(1), 0.0)
+
+
+def digits_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """The kit's digit augmentation: random affine (±10°, scale 0.9–1.1, ±3 px) + erasing."""
+    return random_erasing(random_affine(x, generator=generator), generator=generator).clamp(0, 1)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
+    """Top-1 accuracy of ``model`` (put in eval mode) on (x, y), batched."""
+    model.eval()
+    correct = 0
+    for i in range(0, len(x), batch_size):
+        correct += (model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
+    return correct / max(1, len(x))
+
+
+def train_classifier(
+    model: nn.Module,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    epochs: int,
+    lr: float = 1e-3,
+    weight_decay: float = 0.05,
+    batch_size: int = 32,
+    warmup_epochs: int = 5,
+    label_smoothing: float = 0.1,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = digits_augment,
+    seed: int = 0,
+    log: Callable[[str], None] | None = print,
+) -> dict:
+    """AdamW + linear warm-up + cosine, label smoothing, augmentation; keeps the best-validation
+    epoch's weights (loaded into ``model`` at the end). Returns a history and the best epoch."""
+    gen = seed_everything(seed)
+    x_tr, y_tr = train
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps_per_epoch = math.ceil(len(x_tr) / batch_size)
+    total, warm = epochs * steps_per_epoch, warmup_epochs * steps_per_epoch
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else
+        0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
+    best = {"val_acc": -1.0, "epoch": -1, "state": None}
+    history = []
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(len(x_tr), generator=gen).to(x_tr.device)
+        for i in range(0, len(x_tr), batch_size):
+            idx = perm[i:i + batch_size]
+            xb = augment(x_tr[idx], gen) if augment else x_tr[idx]
+            loss = F.cross_entropy(model(xb), y_tr[idx], label_smoothing=label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+        val_acc = accuracy(model, *val)
+        history.append({"epoch": epoch + 1, "loss": loss.item(), "val_acc": val_acc})
+        if val_acc > best["val_acc"]:
+            best = {"val_acc": val_acc, "epoch": epoch + 1,
+                    "state": copy.deepcopy(model.state_dict())}
+        if log:
+            log(f"epoch {epoch + 1:3d}/{epochs}  loss {loss.item():.3f}  val {val_acc:.3f}  "
+                f"({time.perf_counter() - t0:.0f} s)")
+    model.load_state_dict(best["state"])
+    model.eval()
+    return {"history": history, "best_epoch": best["epoch"], "val_acc": best["val_acc"],
+            "epochs": epochs}
