@@ -79,3 +79,24 @@ def get_profile(name: str | None = None) -> Profile:
             f"Valid profiles: {valid}. Example: export {PROFILE_ENV}=quick"
         )
     return PROFILES[key]
+
+
+def setup_notebook(seed: int | None = None) -> tuple[Profile, "torch.device"]:  # noqa: F821
+    """What every notebook's setup cell does: read the profile, pick and print the device, seed
+    everything and apply the kit's plot style. Returns ``(profile, device)``."""
+    from .device import device, seed_everything
+    from .plotting import use_style
+
+    prof = get_profile()
+    dev = device()
+    seed_everything(prof.seed if seed is None else seed)
+    use_style()
+    import torch
+
+    threads = torch.get_num_threads()
+    print(f"profile: {prof.name} (set FRFM_PROFILE=quick|full) | device: {dev} | "
+          f"torch {torch.__version__}, {threads} CPU thread{'s' * (threads != 1)}")
+    if dev.type == "cpu" and prof.name == "full":
+        print("The full profile on a CPU will be slow: on Colab choose Runtime > Change runtime "
+              "type > GPU.")
+    return prof, dev

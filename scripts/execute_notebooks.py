@@ -1,0 +1,69 @@
+"""Execute notebooks from their py:percent sources and write the paired .ipynb with outputs.
+
+    python scripts/execute_notebooks.py --inplace            # refresh every notebooks/NN_*.ipynb
+    python scripts/execute_notebooks.py --out results/notebooks notebooks/00_*.py
+
+The .ipynb is always regenerated one way, from the .py (never `jupytext --sync`, which trusts
+file times). Runs in the quick profile unless FRFM_PROFILE says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def execute(py: Path, out_dir: Path | None, timeout: int) -> float:
+    """Execute one notebook source; write ``<out_dir or notebooks>/<stem>.ipynb``. Returns seconds."""
+    nb = jupytext.read(py)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    t0 = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(py.parent)}}).execute()
+    took = time.perf_counter() - t0
+    target = (out_dir or py.parent) / f"{py.stem}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nb.metadata.pop("kernelspec", None)  # keep the committed file free of machine-specific noise
+    jupytext.write(nb, target, fmt="ipynb")
+    return took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sources", nargs="*", type=Path, help="notebooks/NN_slug.py files")
+    parser.add_argument("--inplace", action="store_true", help="write beside the .py sources")
+    parser.add_argument("--out", type=Path, default=None, help="folder for executed notebooks")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = parser.parse_args()
+    if not args.inplace and args.out is None:
+        parser.error("give --inplace or --out DIR")
+    os.environ.setdefault("FRFM_PROFILE", "quick")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    sources = args.sources or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    failed = []
+    for py in sources:
+        py = py.resolve()
+        print(f"executing {py.relative_to(ROOT)} ...", flush=True)
+        try:
+            took = execute(py, None if args.inplace else args.out.resolve(), args.timeout)
+            print(f"  done in {took:.0f} s", flush=True)
+        except Exception as err:  # report every failing notebook, then fail
+            print(f"  FAILED: {type(err).__name__}: {str(err)[-2000:]}", flush=True)
+            failed.append(py.name)
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
