@@ -25,7 +25,7 @@ from scipy.stats import beta, binom, norm
 from . import data
 from .config import get_profile
 from .models import DIGITS_MEAN, DIGITS_STD, ImageClassifier, load_or_train
-from .train import accuracy, digits_augment, train_classifier
+from .train import accuracy, train_classifier
 
 ABSTAIN = -1
 SIGMAS = (0.12, 0.25, 0.5)  # noise levels of the shipped base models
@@ -38,7 +38,7 @@ SMOOTHING = {
     "full": {"n_images": 500, "n0": 100, "n": 10000, "alpha": 0.001, "batch": 500,
              "pgd_steps": 20, "pgd_draws": 64},
 }
-TRAIN_RECIPE = {"epochs": 40, "lr": 2e-3, "weight_decay": 5e-4, "batch_size": 64,
+TRAIN_RECIPE = {"epochs": 60, "lr": 2e-3, "weight_decay": 5e-4, "batch_size": 64,
                 "warmup_epochs": 2, "label_smoothing": 0.0}
 
 
@@ -203,9 +203,10 @@ def checkpoint_name(sigma: float) -> str:
 
 
 def noise_augment(sigma: float):
-    """The training augmentation: the kit's digit augmentation, then Gaussian noise (unclipped)."""
+    """The training augmentation: Gaussian noise only, unclipped, as in Cohen et al. (adding the
+    kit's affine + erasing augmentation cut the sigma = 0.5 model's noisy accuracy from 87% to
+    74-77% in a trial, and its certified accuracy at r = 1 from 19% to 5%)."""
     def aug(x: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
-        x = digits_augment(x, gen)
         return x + sigma * torch.randn(x.shape, generator=gen).to(x.device)
     return aug
 

@@ -177,7 +177,8 @@ def train_line_model(spec: LineModel, log=None) -> tuple[ImageClassifier, dict]:
 def evaluate(model: nn.Module, thickness: int = SHIFT["thickness"],
              scale: float = SHIFT["scale"]) -> dict:
     """Accuracy on the digits test split (ID) and on its ``pen_shift`` (OOD)."""
-    x, y = data.load_digits_tensors("test")
+    dev = next(model.parameters()).device
+    x, y = (t.to(dev) for t in data.load_digits_tensors("test"))
     return {"acc_id": accuracy(model, x, y),
             "acc_ood": accuracy(model, pen_shift(x, thickness, scale), y)}
 
