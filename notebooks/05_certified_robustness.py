@@ -127,10 +127,12 @@ print(f"certified {n_img} images x {len(SIGMAS)} σ with N0 = {K['n0']}, N = {K[
       f"α = {K['alpha']} ({time.perf_counter() - T_START:.0f} s since setup)")
 
 # %%
-# The library's CERTIFY gives exactly the same answers with the same random draws:
-lib_cls, lib_r = smoothing.certify(base[0.25], xs[:20], 0.25, K["n0"], K["n"], K["alpha"],
-                                   batch=K["batch"], generator=torch.Generator().manual_seed(PROFILE.seed))
-assert torch.equal(lib_cls, cert[0.25][0][:20]) and torch.allclose(lib_r, cert[0.25][1][:20].float())
+# The library's CERTIFY gives exactly the same answers as the cell above with the same draws
+# (checked on 20 images with fewer samples, to save time):
+mine = certify_batch(base[0.25], xs[:20], 0.25, 20, 200, K["alpha"], torch.Generator().manual_seed(3))
+lib = smoothing.certify(base[0.25], xs[:20], 0.25, 20, 200, K["alpha"], batch=K["batch"],
+                        generator=torch.Generator().manual_seed(3))
+assert torch.equal(lib[0], mine[0]) and torch.allclose(lib[1], mine[1].float())
 
 # %% [markdown]
 # ## 3. Certified accuracy vs radius
@@ -195,7 +197,7 @@ print("paper, ImageNet ResNet-50, σ = 1.0: 0.19 at r = 2.0, 0.12 at r = 3.0 "
 
 # %%
 sigma_att, eps_grid = 0.25, [0.25, 0.5, 1.0, 2.0]
-n_att = min(50, n_img)
+n_att = min(40, n_img)
 xa, ya = xs[:n_att], ys[:n_att]
 soft_g = smoothing.SoftSmoothed(base[sigma_att], sigma_att, draws=K["pgd_draws"], seed=1)
 x_adv, pred_adv, base_acc = {}, {}, {}
@@ -236,8 +238,8 @@ ax2.set(xlabel="L2 attack size ε", ylabel="accuracy", ylim=(0, 1.02),
 ax2.legend(fontsize=10)
 plt.tight_layout()
 plt.show()
-inside = sum(bool(fooled[i, k]) and eps_grid[k] < rad_a[i] and ok[i]
-             for i in range(n_att) for k in range(len(eps_grid)))
+inside = int(sum(bool(fooled[i, k]) and eps_grid[k] < float(rad_a[i]) and bool(ok[i])
+                 for i in range(n_att) for k in range(len(eps_grid))))
 outside = int(fooled.sum()) - inside
 takeaway(f"{outside} successful attacks on g, {inside} of them inside a certified radius; at "
          f"ε = 1.0 PGD leaves the base model {base_acc[1.0]:.0%} correct, g is not fooled on "

@@ -33,8 +33,8 @@ IMAGE_SIZE = 16  # the smoothing lesson's digits are 16x16 (as in the lesson spe
 # Lesson knobs per profile: images certified, N0 (selection), N (estimation), alpha, batch size
 # (noisy images per forward pass), PGD steps and noise draws per step for the attack.
 SMOOTHING = {
-    "quick": {"n_images": 100, "n0": 100, "n": 1000, "alpha": 0.001, "batch": 500,
-              "pgd_steps": 10, "pgd_draws": 16},
+    "quick": {"n_images": 80, "n0": 100, "n": 1000, "alpha": 0.001, "batch": 500,
+              "pgd_steps": 10, "pgd_draws": 8},
     "full": {"n_images": 500, "n0": 100, "n": 10000, "alpha": 0.001, "batch": 500,
              "pgd_steps": 20, "pgd_draws": 64},
 }
