@@ -200,3 +200,43 @@ def load_or_pretrain(which: str, retrain: bool = False, device: torch.device | s
 
     encoder = load_or_train(name, build_encoder, train, retrain=retrain)
     return encoder.to(device).eval() if device is not None else encoder.eval()
+
+
+def sparse_finetune(pretrained: nn.Module, dense_tuned: nn.Module, sparsity: float,
+                    regime: str, train: tuple[torch.Tensor, torch.Tensor],
+                    profile: str | None = None, seed: int = 0) -> WithHead:
+    """One round of the double-win recipe: rank weights by magnitude in the dense fine-tuned
+    encoder, prune ``sparsity`` of them globally, rewind the rest to the pre-trained values, and
+    fine-tune again (same regime, same epoch budget) with the mask fixed."""
+    from .sparsity import prune_with_rewinding
+
+    k = knobs(profile)
+    ticket = prune_with_rewinding(pretrained, sparsity, scores_from=dense_tuned)
+    return finetune(ticket, regime, train, k["num_classes"], k["finetune_epochs"], k["eps"],
+                    k["train_steps"], batch_size=k["batch_size"], seed=seed, copy_encoder=False)
+
+
+# ----------------------------------------------------------------------------- shipped tables
+def results_file(kind: str, profile: str | None = None) -> str:
+    """Path under data/ of a multi-seed table (``kind`` = "matrix" or "sparsity") written by
+    ``scripts/transfer_results.py`` for the active profile."""
+    if kind not in {"matrix", "sparsity"}:
+        raise ValueError(f"kind must be 'matrix' or 'sparsity', got {kind!r}.")
+    name = get_profile(profile).name
+    return f"transfer/{kind}_seeds.csv" if name == "quick" else \
+        f"transfer/{knobs(profile)['prefix']}_{kind}_seeds.csv"
+
+
+def load_results(kind: str, profile: str | None = None):
+    """The shipped multi-seed table as a pandas DataFrame (sha256-checked)."""
+    import pandas as pd
+
+    from .data import data_path, verified_path
+
+    rel = results_file(kind, profile)
+    if not data_path(rel).is_file():
+        raise FileNotFoundError(
+            f"data/{rel} is missing: produce it with `python scripts/transfer_results.py "
+            f"--threads 1` (FRFM_PROFILE={get_profile(profile).name}; hours on a GPU in the full "
+            "profile, ~15 min on one CPU core in the quick one).")
+    return pd.read_csv(verified_path(rel))
