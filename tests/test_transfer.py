@@ -100,6 +100,10 @@ def test_unknown_encoder_name_and_full_profile_offline():
     with pytest.raises(KeyError, match="Unknown pre-training"):
         transfer.encoder_name("jigsaw")
     assert transfer.encoder_name("rotation_adv", "full").startswith("transfer_cifar10_r18")
+    with pytest.raises(FileNotFoundError, match="scripts/transfer_results.py"):
+        transfer.load_results("matrix", profile="full")
+    with pytest.raises(ValueError, match="kind"):
+        transfer.results_file("lottery")
 
 
 # ----------------------------------------------------------------------------- sparsity
