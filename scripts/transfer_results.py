@@ -69,7 +69,8 @@ def main() -> None:
                         sparse.append({"pretraining": which, "sparsity": s, "seed": seed, **sc})
                         print(f"  sparsity {s:.2f} SA {sc['SA']:.3f} RA {sc['RA']:.3f}",
                               flush=True)
-        write_csv(transfer.results_file("matrix"), matrix)  # after every seed: partial results survive
+        # after every seed, so partial results survive an interruption
+        write_csv(transfer.results_file("matrix"), matrix)
         write_csv(transfer.results_file("sparsity"), sparse)
     meta = {"command": "python scripts/transfer_results.py " + " ".join(sys.argv[1:]),
             "seeds": args.seeds, "sparsities": args.sparsities, "knobs": k,

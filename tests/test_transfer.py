@@ -93,7 +93,8 @@ def test_evaluate_robust_accuracy_below_clean():
                               lr=3e-3)
     score = transfer.evaluate(model, x, y, eps=0.1, steps=5)
     assert 0.0 <= score["RA"] <= score["SA"] <= 1.0
-    assert score["SA"] > 0.5 and score["SA"] - score["RA"] > 0.2  # a clean-trained CNN is not robust at eps = 0.1
+    # a clean-trained CNN is not robust at eps = 0.1
+    assert score["SA"] > 0.5 and score["SA"] - score["RA"] > 0.2
 
 
 def test_unknown_encoder_name_and_full_profile_offline():
@@ -121,7 +122,8 @@ def test_pruning_reaches_the_sparsity_exactly_and_rewinds(s):
     kept = conv.weight_mask.bool()
     assert torch.equal(conv.weight[kept], pre.features[0].weight[kept])  # rewound
     # the masks are global: ranked on tuned's magnitudes pooled over layers
-    scores = torch.cat([m.weight.detach().abs().flatten() for m, _ in sparsity.prunable_weights(tuned)])
+    scores = torch.cat([m.weight.detach().abs().flatten()
+                        for m, _ in sparsity.prunable_weights(tuned)])
     masks = torch.cat([m.weight_mask.flatten() for m, _ in sparsity.prunable_weights(pruned)])
     if 0 < s:
         assert scores[masks == 0].max() <= scores[masks == 1].min()
@@ -152,8 +154,8 @@ def test_shipped_encoder_reproduces_its_recorded_linear_probe(which):
     enc = transfer.load_or_pretrain(which)
     recorded = checkpoint_metrics(transfer.encoder_name(which))["val_SLF"]
     k = transfer.knobs()
-    probe = transfer.finetune(enc, "SLF", transfer.transfer_data("train"), epochs=k["finetune_epochs"],
-                              batch_size=k["batch_size"])
+    probe = transfer.finetune(enc, "SLF", transfer.transfer_data("train"),
+                              epochs=k["finetune_epochs"], batch_size=k["batch_size"])
     score = transfer.evaluate(probe, *transfer.transfer_data("val"), eps=k["eps"],
                               steps=k["eval_steps"])
     assert score["SA"] == pytest.approx(recorded["SA"], abs=0.03)

@@ -63,7 +63,8 @@ def prune_with_rewinding(pretrained: nn.Module, sparsity: float,
     ref = dict(scores_from.named_modules()) if scores_from is not None else modules
     for name, mask in masks.items():
         if tuple(mask.shape) != tuple(_weight(modules[name]).shape) or name not in ref:
-            raise ValueError(f"scores_from does not match the pre-trained architecture at {name!r}.")
+            raise ValueError(f"scores_from does not match the pre-trained architecture at "
+                             f"{name!r}.")
         prune.custom_from_mask(modules[name], "weight", mask.to(_weight(modules[name]).device))
     return model
 

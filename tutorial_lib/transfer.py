@@ -90,8 +90,8 @@ def finetune(encoder: nn.Module, regime: str, train: tuple[torch.Tensor, torch.T
     """Fine-tune ``encoder`` + a new linear head for a fixed number of epochs (no model selection).
 
     ``regime`` in SLF / ALF / SFF / AFF (see the module docstring). Adversarial regimes train on
-    PGD-``attack_steps`` examples of radius ``eps`` (L-inf). The encoder is copied (masks of a pruned
-    encoder included) unless ``copy_encoder=False``. Returns the model in
+    PGD-``attack_steps`` examples of radius ``eps`` (L-inf). The encoder is copied (masks of a
+    pruned encoder included) unless ``copy_encoder=False``. Returns the model in
     eval mode.
     """
     if regime not in REGIMES:
@@ -143,7 +143,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, ste
 
 def transfer_matrix(encoders: dict[str, nn.Module], train: tuple[torch.Tensor, torch.Tensor],
                     test: tuple[torch.Tensor, torch.Tensor], regimes=REGIMES, seeds=(0,),
-                    profile: str | None = None, log: Callable[[str], None] | None = print) -> list[dict]:
+                    profile: str | None = None,
+                    log: Callable[[str], None] | None = print) -> list[dict]:
     """Fine-tune every encoder in every regime for every seed; one row per run:
     ``{"pretraining", "regime", "seed", "SA", "RA"}`` (test split, PGD-eval_steps)."""
     k = knobs(profile)
@@ -192,7 +193,8 @@ def load_or_pretrain(which: str, retrain: bool = False, device: torch.device | s
         val = transfer_data("val", device=device)
         metrics["val_SLF"] = evaluate(probe, *val, eps=k["eps"], steps=k["eval_steps"])
         metrics["dataset"] = k["dataset"]
-        metrics["command"] = f"python scripts/train_transfer_encoders.py --which {which} --threads 1"
+        metrics["command"] = ("python scripts/train_transfer_encoders.py "
+                              f"--which {which} --threads 1")
         if log:
             log(f"{name}: linear probe on val SA {metrics['val_SLF']['SA']:.3f} "
                 f"RA {metrics['val_SLF']['RA']:.3f}")
