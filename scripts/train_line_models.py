@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from tutorial_lib import data  # noqa: E402
-from tutorial_lib.shift import TABLE, fit_line, line_family, train_line_model, write_table  # noqa: E402
+from tutorial_lib import data
+from tutorial_lib.shift import TABLE, fit_line, line_family, train_line_model, write_table
 
 
 def main() -> None:

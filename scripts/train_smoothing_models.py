@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from tutorial_lib.certify import SIGMAS, checkpoint_name, load_smoothing_model  # noqa: E402
-from tutorial_lib.models import checkpoint_metrics  # noqa: E402
+from tutorial_lib.certify import SIGMAS, checkpoint_name, load_smoothing_model
+from tutorial_lib.models import checkpoint_metrics
 
 
 def main() -> None:

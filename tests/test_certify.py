@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 from scipy.stats import binom, norm
+from torch import nn
 
 from tutorial_lib import certify as C
 from tutorial_lib import data

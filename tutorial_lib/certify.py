@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from scipy.stats import beta, binom, norm
+from torch import nn
 
 from . import data
 from .config import get_profile

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from scipy.stats import norm
+from torch import nn
 
 from . import data
 from .models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
