@@ -153,12 +153,12 @@ ax.set(xlabel="L2 radius r", ylabel="certified accuracy", ylim=(0, 1.02),
        title=f"Randomized smoothing on {n_img} digit scans (N = {K['n']:,}, α = {K['alpha']})")
 ax.legend()
 plt.show()
-at = lambda s, r: float(curves[s][np.argmin(np.abs(grid - r))])  # noqa: E731
+at = lambda s, r: float(curves[s][np.argmin(np.abs(grid - r))])
 abstain = {s: (cert[s][0] == -1).float().mean().item() for s in SIGMAS}
-takeaway(f"σ = 0.12 certifies the most at r = 0 ({at(0.12, 0):.0%}) but nothing beyond "
-         f"r = {smoothing.max_radius(0.12, K['n'], K['alpha']):.2f}; σ = 0.5 starts lower "
-         f"({at(0.5, 0):.0%}, abstaining on {abstain[0.5]:.0%}) and still certifies {at(0.5, 1.0):.0%} "
-         "at r = 1.0: larger σ trades accuracy for reach.")
+takeaway(f"at r = 0 σ = 0.12 / 0.25 / 0.5 certify {at(0.12, 0):.0%} / {at(0.25, 0):.0%} / "
+         f"{at(0.5, 0):.0%} (σ = 0.5 abstains on {abstain[0.5]:.0%}); σ = 0.12 certifies nothing "
+         f"beyond r = {smoothing.max_radius(0.12, K['n'], K['alpha']):.2f}, while σ = 0.5 still "
+         f"certifies {at(0.5, 1.0):.0%} at r = 1.0: larger σ buys reach.")
 
 # %%
 for s in SIGMAS:
@@ -260,7 +260,7 @@ assert outside > 0 or base_acc[max(eps_grid)] < 0.5  # the attack is real: it do
 def show_votes(index: int = 0, sigma: float = 0.25) -> None:
     """One image, four of its noisy copies and the vote histogram behind its certificate."""
     cls, rad, counts = cert[sigma]
-    fig, axes = plt.subplots(1, 6, figsize=(15, 2.8), gridspec_kw={"width_ratios": [1] * 5 + [2.5]})
+    _, axes = plt.subplots(1, 6, figsize=(15, 2.8), gridspec_kw={"width_ratios": [1] * 5 + [2.5]})
     gi = torch.Generator().manual_seed(index)
     copies = [xs[index]] + [(xs[index] + sigma * torch.randn(xs[index].shape, generator=gi)
                              .to(DEVICE)).clamp(0, 1) for _ in range(4)]
@@ -288,7 +288,9 @@ widgets.slider_explorer(show_votes, index=widgets.widgets.IntSlider(value=0, min
 # - Randomized smoothing turns *any* classifier into one with an L2 certificate: R = σ·Φ⁻¹(pA).
 # - The guarantee is statistical: a Clopper–Pearson lower bound on pA at level α, and an
 #   abstention when the vote is not clear.
-# - σ trades clean accuracy for certifiable radius; N caps the radius at σ·Φ⁻¹(α^{1/N}).
+# - σ trades accuracy under noise (the base models above: 99% at σ = 0.12, 88% at σ = 0.5) for
+#   certifiable radius; N caps the radius at σ·Φ⁻¹(α^{1/N}). On ImageNet the clean cost of a
+#   large σ is much larger (paper: 67% certified at r = 0 for σ = 0.25).
 # - PGD on the smoothed classifier never succeeded inside a certified radius here; it did succeed
 #   outside, and the base model (no smoothing) falls much faster. Empirical accuracy is an upper
 #   bound, certified accuracy a lower bound: the truth lies between the two curves.
