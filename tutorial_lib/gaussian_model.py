@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 # Lesson knobs per profile: Monte-Carlo repetitions and the label counts of the sample-size sweep.
 SETTINGS = {
-    "quick": {"d": 4000, "sigma": 10.0, "eps": 0.5, "trials": 20,
+    "quick": {"d": 4000, "sigma": 10.0, "eps": 0.5, "trials": 12,
               "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000]},
     "full": {"d": 4000, "sigma": 10.0, "eps": 0.5, "trials": 200,
              "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]},
