@@ -218,7 +218,7 @@ runs = {"standard (20 labels)": headline.loc["20 labels"],
             20, 300, D, SIGMA, EPS, CFG["trials"], seed=2, method="robust self-training")}
 table = pd.DataFrame({k: {c: float(v[c]) for c in ("standard_error", "robust_error")}
                       for k, v in runs.items()}).T
-table.map("{:.2e}".format)
+table.apply(lambda col: col.map("{:.2e}".format))
 
 # %%
 fig, ax = plt.subplots(figsize=(9.5, 3.8))

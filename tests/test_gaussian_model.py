@@ -14,11 +14,12 @@ def test_closed_form_errors_match_monte_carlo():
     x, y = gm.sample(200_000, mu, sigma, rng)
     margin = y * (x @ theta)
     assert gm.standard_error(theta, mu, sigma) == pytest.approx(np.mean(margin < 0), abs=3e-3)
-    # the worst L-inf perturbation is -y * eps * sign(theta): it lowers every margin by eps*|theta|_1
+    # the worst L-inf perturbation, -y * eps * sign(theta), lowers margins by eps*|theta|_1
     x_adv = x - eps * y[:, None] * np.sign(theta)
     assert np.allclose(y * (x_adv @ theta), margin - eps * np.abs(theta).sum(), atol=1e-3)
-    assert gm.robust_error(theta, mu, sigma, eps) == pytest.approx(np.mean(y * (x_adv @ theta) < 0),
-                                                                   abs=3e-3)
+    assert gm.robust_error(theta, mu, sigma, eps) == pytest.approx(
+        np.mean(y * (x_adv @ theta) < 0), abs=3e-3
+    )
 
 
 def test_robust_error_is_at_least_standard_error_and_equal_at_eps_zero():

@@ -66,7 +66,9 @@ def test_mlp_shows_extreme_simplicity_bias():
     model = sb.train_mlp(train.x, train.y, epochs=10, seed=0)
     assert sb.evaluate(model, test)["accuracy"] > 0.98
     assert sb.evaluate(model, sb.randomize_coordinates(test, [0], seed=1))["accuracy"] < 0.6
-    assert sb.evaluate(model, sb.randomize_coordinates(test, range(1, 50), seed=1))["accuracy"] > 0.95
+    assert (
+        sb.evaluate(model, sb.randomize_coordinates(test, range(1, 50), seed=1))["accuracy"] > 0.95
+    )
     assert sb.evaluate(model, sb.shift_linear(test, 1.0))["accuracy"] < 0.3
 
 

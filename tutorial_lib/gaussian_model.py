@@ -18,10 +18,20 @@ from scipy.stats import norm
 
 # Lesson knobs per profile: Monte-Carlo repetitions and the label counts of the sample-size sweep.
 SETTINGS = {
-    "quick": {"d": 4000, "sigma": 10.0, "eps": 0.5, "trials": 12,
-              "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000]},
-    "full": {"d": 4000, "sigma": 10.0, "eps": 0.5, "trials": 200,
-             "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]},
+    "quick": {
+        "d": 4000,
+        "sigma": 10.0,
+        "eps": 0.5,
+        "trials": 12,
+        "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000],
+    },
+    "full": {
+        "d": 4000,
+        "sigma": 10.0,
+        "eps": 0.5,
+        "trials": 200,
+        "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000],
+    },
 }
 
 
@@ -39,8 +49,10 @@ def default_mean(d: int) -> np.ndarray:
 
 def _check(theta: np.ndarray, mu: np.ndarray, sigma: float) -> None:
     if theta.shape != mu.shape:
-        raise ValueError(f"theta has shape {theta.shape} but mu has {mu.shape}: give one weight "
-                         "per input coordinate.")
+        raise ValueError(
+            f"theta has shape {theta.shape} but mu has {mu.shape}: give one weight "
+            "per input coordinate."
+        )
     if sigma <= 0:
         raise ValueError(f"sigma must be > 0, got {sigma}.")
     if not np.any(theta):
@@ -62,7 +74,9 @@ def robust_error(theta: np.ndarray, mu: np.ndarray, sigma: float, eps: float) ->
     return float(norm.cdf(-margin / (sigma * np.linalg.norm(theta))))
 
 
-def sample(n: int, mu: np.ndarray, sigma: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def sample(
+    n: int, mu: np.ndarray, sigma: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` draws of (x, y): y uniform on {-1, +1}, x = y·μ + σ·noise. Shapes (n, d) and (n,)."""
     if n < 1:
         raise ValueError(f"need n >= 1 samples, got {n}.")
@@ -96,19 +110,24 @@ def self_training(x_lab: np.ndarray, y_lab: np.ndarray, x_unlab: np.ndarray) -> 
     return averaging_estimator(x_unlab, pseudo_label(intermediate, x_unlab))
 
 
-def robust_self_training(x_lab: np.ndarray, y_lab: np.ndarray, x_unlab: np.ndarray,
-                         eps: float) -> np.ndarray:
+def robust_self_training(
+    x_lab: np.ndarray, y_lab: np.ndarray, x_unlab: np.ndarray, eps: float
+) -> np.ndarray:
     """Robust self-training: pseudo-label with the standard estimator fitted on the labels, then
     train adversarially on labeled + pseudo-labeled points together."""
     pseudo = pseudo_label(averaging_estimator(x_lab, y_lab), x_unlab)
-    return adversarial_estimator(np.concatenate([x_lab, x_unlab]), np.concatenate([y_lab, pseudo]), eps)
+    return adversarial_estimator(
+        np.concatenate([x_lab, x_unlab]), np.concatenate([y_lab, pseudo]), eps
+    )
 
 
 METHODS = ("standard", "adversarial", "self-training", "robust self-training")
 
 
-def fit(method: str, x: np.ndarray, y: np.ndarray, x_unlab: np.ndarray | None, eps: float) -> np.ndarray:
-    """One of ``METHODS`` on labeled (x, y) and, for the self-training ones, unlabeled ``x_unlab``."""
+def fit(
+    method: str, x: np.ndarray, y: np.ndarray, x_unlab: np.ndarray | None, eps: float
+) -> np.ndarray:
+    """One of ``METHODS`` on labeled (x, y) (and unlabeled ``x_unlab`` for self-training)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}.")
     if method in METHODS[2:] and (x_unlab is None or len(x_unlab) == 0):
@@ -122,9 +141,16 @@ def fit(method: str, x: np.ndarray, y: np.ndarray, x_unlab: np.ndarray | None, e
     return robust_self_training(x, y, x_unlab, eps)
 
 
-def run_trials(n_labeled: int, n_unlabeled: int = 0, d: int = 4000, sigma: float = 10.0,
-               eps: float = 0.5, trials: int = 20, seed: int = 0,
-               method: str | None = None) -> dict[str, float]:
+def run_trials(
+    n_labeled: int,
+    n_unlabeled: int = 0,
+    d: int = 4000,
+    sigma: float = 10.0,
+    eps: float = 0.5,
+    trials: int = 20,
+    seed: int = 0,
+    method: str | None = None,
+) -> dict[str, float]:
     """Mean (and std over ``trials``) of the closed-form errors of ``method`` (default: the
     averaging estimator on ``n_labeled`` labels, or self-training when ``n_unlabeled`` > 0)."""
     mu = default_mean(d)
@@ -137,5 +163,9 @@ def run_trials(n_labeled: int, n_unlabeled: int = 0, d: int = 4000, sigma: float
         theta = fit(method, x, y, x_u, eps)
         std.append(standard_error(theta, mu, sigma))
         rob.append(robust_error(theta, mu, sigma, eps))
-    return {"standard_error": float(np.mean(std)), "robust_error": float(np.mean(rob)),
-            "robust_error_std": float(np.std(rob)), "trials": trials}
+    return {
+        "standard_error": float(np.mean(std)),
+        "robust_error": float(np.mean(rob)),
+        "robust_error_std": float(np.std(rob)),
+        "trials": trials,
+    }

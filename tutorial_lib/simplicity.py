@@ -54,7 +54,7 @@ def slab_centres(k: int) -> torch.Tensor:
 
 
 def slab_labels(k: int) -> torch.Tensor:
-    """Label of each slab, alternating from the outermost (label 1) inwards: 1, 0, 1, 0, 1 for k=5."""
+    """Label of each slab, alternating from the outermost (label 1) in: 1, 0, 1, 0, 1 for k=5."""
     return (torch.arange(k) % 2 == 0).long()
 
 
@@ -64,8 +64,9 @@ def sample_linear(y: torch.Tensor, margin: float, generator: torch.Generator) ->
     return torch.where(y == 1, u, -u)
 
 
-def sample_slabs(y: torch.Tensor, n_coords: int, k: int, margin: float,
-                 generator: torch.Generator) -> torch.Tensor:
+def sample_slabs(
+    y: torch.Tensor, n_coords: int, k: int, margin: float, generator: torch.Generator
+) -> torch.Tensor:
     """``n_coords`` k-slab coordinates: each picks a slab of its label uniformly, then a point
     uniformly inside it. Slabs are ``spacing - margin`` wide, so neighbours are ``margin`` apart."""
     centres, labels = slab_centres(k), slab_labels(k)
@@ -95,8 +96,14 @@ def rotate(z: torch.Tensor, rotation: torch.Tensor) -> torch.Tensor:
     return z @ rotation.T
 
 
-def make_lms(n: int, d: int = 50, k: int = 5, margin: float = 0.1, seed: int = 0,
-             rotation: torch.Tensor | None = None) -> LMSData:
+def make_lms(
+    n: int,
+    d: int = 50,
+    k: int = 5,
+    margin: float = 0.1,
+    seed: int = 0,
+    rotation: torch.Tensor | None = None,
+) -> LMSData:
     """``n`` balanced LMS-k samples in ``d`` dimensions: coordinate 0 linear, 1..d-1 k-slab.
 
     Pass the training set's ``rotation`` when making its test set (same task, fresh samples).
@@ -107,8 +114,9 @@ def make_lms(n: int, d: int = 50, k: int = 5, margin: float = 0.1, seed: int = 0
         raise ValueError(f"rotation must be ({d}, {d}), got {tuple(rotation.shape)}.")
     g = torch.Generator().manual_seed(seed)
     y = torch.randperm(n, generator=g) % 2
-    z = torch.cat([sample_linear(y, margin, g)[:, None],
-                   sample_slabs(y, d - 1, k, margin, g)], dim=1)
+    z = torch.cat(
+        [sample_linear(y, margin, g)[:, None], sample_slabs(y, d - 1, k, margin, g)], dim=1
+    )
     return LMSData(z, y, random_rotation(d, seed + 1) if rotation is None else rotation)
 
 
@@ -127,7 +135,8 @@ def randomize_coordinates(data: LMSData, coords: list[int] | range, seed: int = 
 
 def shift_linear(data: LMSData, size: float = 1.0) -> LMSData:
     """The universal perturbation along the simple coordinate: move coordinate 0 by ``size``
-    towards the other class (one direction per class, the same for every sample; L2 norm ``size``)."""
+    towards the other class (one direction per class, the same for every sample; L2 norm
+    ``size``)."""
     z = data.z.clone()
     z[:, 0] -= size * (2 * data.y.float() - 1)
     return LMSData(z, data.y, data.rotation)
@@ -142,9 +151,17 @@ def make_mlp(d: int, hidden: int = 100, depth: int = 1) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(width, 1))
 
 
-def train_mlp(x: torch.Tensor, y: torch.Tensor, hidden: int = 100, depth: int = 1, epochs: int = 20,
-              lr: float = 0.1, batch_size: int = 256, seed: int = 0) -> nn.Sequential:
-    """Plain SGD (momentum 0.9) on the logistic loss, as in the paper: no tricks, no early stopping."""
+def train_mlp(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    hidden: int = 100,
+    depth: int = 1,
+    epochs: int = 20,
+    lr: float = 0.1,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> nn.Sequential:
+    """Plain SGD (momentum 0.9) on the logistic loss: no tricks, no early stopping."""
     torch.manual_seed(seed)
     model = make_mlp(x.shape[1], hidden, depth)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
@@ -172,8 +189,14 @@ def evaluate(model: nn.Module, data: LMSData) -> dict[str, float]:
 
 
 @torch.no_grad()
-def decision_grid(model: nn.Module, data: LMSData, base: torch.Tensor, coords: tuple[int, int] = (0, 1),
-                  lim: float = 1.25, steps: int = 121) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decision_grid(
+    model: nn.Module,
+    data: LMSData,
+    base: torch.Tensor,
+    coords: tuple[int, int] = (0, 1),
+    lim: float = 1.25,
+    steps: int = 121,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The model's P(label 1) on a 2-D slice: canonical coordinates ``coords`` vary over
     [-lim, lim]², all others stay at the canonical point ``base`` (d,). Returns (u, v, prob)."""
     u = torch.linspace(-lim, lim, steps)
