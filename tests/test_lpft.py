@@ -95,3 +95,12 @@ def test_shipped_transfer_checkpoints_reproduce_their_recorded_accuracy(recipe):
     _, tests = lpft.digits_transfer_data(meta["shots"], meta["seed"])
     for k, t in tests.items():
         assert lpft.accuracy(model, *t) == pytest.approx(meta["accuracy"][k], abs=0.01), k
+
+
+def test_encoder_wraps_a_full_profile_timm_model_offline():
+    """The full-profile path (timm ViT-S/16) builds offline with pretrained=False."""
+    net = models.build_full_model("vit_small_patch16_224", pretrained=False)
+    enc = lpft.Encoder(net)
+    probed = lpft.Probed(enc, torch.nn.Linear(enc.dim, 10))
+    assert enc.dim == 384
+    assert probed(torch.rand(1, 3, 224, 224)).shape == (1, 10)
