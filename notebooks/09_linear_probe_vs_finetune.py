@@ -239,7 +239,7 @@ else:  # full profile: pretrained ImageNet ViT, CIFAR-10 (downloaded once), trai
                      for k, v in image_results.items()}
 show_images(torch.stack([t[0][i] for i in range(4) for t in image_tests.values()]).cpu(),
             [k.split(": ")[-1] for _ in range(4) for k in image_tests], ncols=len(image_tests) * 2,
-            suptitle="test images: ID and the two OOD shifts")
+            size=2.0, suptitle="test images: ID and the two OOD shifts")
 plt.show()
 img_table = pd.DataFrame({k: {**v["accuracy"], "feature change": v["feature_change"]}
                           for k, v in image_results.items()}).T
@@ -247,7 +247,7 @@ img_table
 
 # %%
 ood_cols = [c for c in img_table.columns if c.startswith("OOD")]
-img_table["OOD mean"] = img_table[ood_cols].mean(1)
+img_table["OOD mean"] = img_table[ood_cols].mean(axis=1)
 fig, ax = plt.subplots(figsize=(8, 3.8))
 cols = list(image_tests) + ["OOD mean"]
 for j, r in enumerate(img_table.index):
@@ -274,7 +274,7 @@ if PROFILE.name == "quick":
         recorded[recipe] = models.checkpoint_metrics(lpft.checkpoint_name(recipe, CFG["encoder"]))["seeds"]
     seed_table = pd.DataFrame({r: {k: np.mean([run["accuracy"][k] for run in runs_]) for k in image_tests}
                                for r, runs_ in recorded.items()}).T
-    seed_table["OOD mean"] = seed_table[ood_cols].mean(1)
+    seed_table["OOD mean"] = seed_table[ood_cols].mean(axis=1)
     seed_table["paper (Kumar et al., avg. over their shifts)"] = [
         "reference", "+2% ID, −7% OOD vs LP", "+1% ID, +10% OOD vs FT"]
     print(f"mean over {len(recorded['FT'])} seeds (command: "
