@@ -29,7 +29,7 @@ SETTINGS = {
         "r": 20,
         "n": 200,
         "feature_noise": 0.05,
-        "steps": 3000,
+        "steps": 1000,
         "lr": 0.05,
         "shots": 20,
         "ft_epochs": 15,
