@@ -25,7 +25,7 @@
 # - See adversarial training on few labels cost standard accuracy, and robust self-training win it back.
 #
 # **Run time**: quick profile (default) about 30 s on a 2-core laptop CPU (measured, see the README);
-# full profile (`FRFM_PROFILE=full`: 200 Monte-Carlo trials, a longer label sweep) a few minutes on a
+# full profile (`FRFM_PROFILE=full`: 100 Monte-Carlo trials, a longer label sweep) a few minutes on a
 # CPU (estimate; a GPU does not help NumPy). No download in either profile.
 
 # %%
