@@ -226,8 +226,9 @@ assert sb.evaluate(mlp_slabs, test)["accuracy"] > 0.95
 # The slabs were learnable all along: with the simple feature gone, the same architecture, data
 # size and optimiser reach near-perfect accuracy on them. With it present, SGD stops at the simple
 # solution — *extreme* simplicity bias. The design-spec prototype measured ≈ 13% after the L2 = 1
-# shift (labelled: a prototype of this kit, not the paper); the paper reports that such universal
-# perturbations along the linear direction drive accuracy towards 0%.
+# shift (labelled: a prototype of this kit, not the paper); the paper's point is qualitative and the
+# same — small, data-agnostic (universal) perturbations along the linear direction are enough to
+# break networks trained on LMS-5.
 
 # %% [markdown]
 # ## 5. Try it: slide the shift

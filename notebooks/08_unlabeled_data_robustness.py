@@ -112,10 +112,13 @@ assert abs(empirical[0] - formula[0]) < 0.005 and abs(empirical[1] - formula[1])
 # %% [markdown]
 # ## 2. The robust sample-complexity gap
 #
-# How many labels does the averaging estimator $\hat\theta = \frac1n\sum_i y_i x_i$ need? Its noise
-# is $\mathcal N(0, \sigma^2/n)$ per coordinate. That noise barely moves $\theta^\top\mu$ or
-# $\lVert\theta\rVert_2$ relative to each other once $n$ is modest, but it inflates
-# $\lVert\theta\rVert_1$ in every one of the 4,000 coordinates. Averages over random draws
+# How many labels does the averaging estimator $\hat\theta = \frac1n\sum_i y_i x_i$ need? Each of
+# its coordinates is $1 + \mathcal N(0, \sigma^2/n)$. The standard error depends on
+# $\theta^\top\mu / \sigma\lVert\theta\rVert_2$: $\theta^\top\mu \approx d$ while the noise enters
+# $\lVert\theta\rVert_2 \approx \sqrt{d(1 + \sigma^2/n)}$ only in quadrature, so a few labels suffice.
+# The robust margin subtracts $\varepsilon\lVert\theta\rVert_1 = \varepsilon\sum_j|\theta_j|$, where
+# every noisy coordinate counts in full: with $n = 20$, $\mathbb E|\theta_j| \approx 2$, so
+# $\varepsilon\lVert\theta\rVert_1 \approx d$ — the whole margin. Averages over random draws
 # (`trials` per point, closed-form errors):
 
 # %%
