@@ -68,3 +68,23 @@ def test_non_vit_models_get_a_clear_error():
                attention.rollout_map):
         with pytest.raises(ValueError, match="VisionTransformer"):
             fn(cnn, torch.rand(1, 1, 32, 32))
+
+
+def test_full_profile_shapes_offline():
+    """The full profile's ViT-S/16 architecture (no weights download): 14x14 patches + class token."""
+    import timm
+
+    from tutorial_lib import masking
+    from tutorial_lib.models import ImageClassifier
+
+    torch.manual_seed(0)
+    net = timm.create_model("vit_small_patch16_224", pretrained=False, depth=2)
+    vit_s = ImageClassifier(net, (0.5,) * 3, (0.5,) * 3, (3, 224, 224), "vit_s_test").eval()
+    x = torch.rand(1, 3, 224, 224)
+    assert attention.patch_grid(vit_s) == (14, 14, 16)
+    assert attention.attention_weights(vit_s, x).shape == (2, 1, 6, 197, 197)
+    mad = attention.mean_attention_distance(vit_s, x)
+    assert mad.shape == (2, 6) and (mad <= 224 * math.sqrt(2)).all()
+    assert attention.rollout_map(vit_s, x).shape == (1, 14, 14)  # class-token read-out
+    every = torch.ones(1, 196, dtype=torch.bool)  # a class-token ViT can drop every patch
+    assert masking.vit_drop_tokens(vit_s, x, every).shape == (1, 1000)

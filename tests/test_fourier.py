@@ -79,3 +79,13 @@ def test_filters_and_energy():
     with pytest.raises(ValueError, match="kind"):
         fourier.filtered_accuracy(Constant(), x, torch.zeros(2).long(), [2], kind="band")
     assert math.isclose(fourier.radius_map(16)[8, 8].item(), 0.0)
+
+
+def test_full_profile_subsampled_grid():
+    freqs = fourier.unique_frequencies(224, 8)  # 28 x 28 evaluated frequencies
+    assert len(freqs) == (28 * 28 + 4) // 2
+    assert (freqs % 8 == 0).all()
+    heat = fourier.fourier_heatmap(Constant(), torch.rand(2, 3, 224, 224), torch.tensor([3, 1]),
+                                   norm=28.0, stride=56)
+    assert torch.isnan(heat).sum() == 224 * 224 - 16
+    assert fourier.band_mean(heat) == 0.5

@@ -16,12 +16,16 @@ import torch.nn as nn
 
 # Lesson knobs per profile. norm: L2 norm of the added basis image per channel (Yin et al. use 4
 # at 32 px; at 224 px the same per-pixel RMS needs 4 * 224 / 32 = 28). stride: evaluate every
-# stride-th frequency (1 = all). n_images: images per direction. low_r / high_r: band edges.
+# stride-th frequency (1 = all); photo_stride: the same for the photo flip-rate map. n_images:
+# images per direction. low_r / high_r: band edges. batch_size: images per forward call (on a
+# CPU a few hundred is faster per image than thousands; on a GPU use more).
 FOURIER = {
-    "quick": {"norm": 4.0, "stride": 1, "n_images": 48, "low_r": 4.0, "high_r": 12.0,
-              "cutoffs": (2, 4, 6, 8, 12, 16), "batch_size": 2048},
-    "full": {"norm": 28.0, "stride": 8, "n_images": 32, "low_r": 28.0, "high_r": 84.0,
-             "cutoffs": (8, 16, 28, 56, 84, 112), "batch_size": 512},
+    "quick": {"norm": 4.0, "stride": 1, "photo_stride": 2, "n_images": 24, "n_photos": 24,
+              "low_r": 4.0, "high_r": 12.0, "cutoffs": (2, 4, 8, 12), "n_filter": 200,
+              "batch_size": 256},
+    "full": {"norm": 28.0, "stride": 8, "photo_stride": 8, "n_images": 32, "n_photos": 32,
+             "low_r": 28.0, "high_r": 84.0, "cutoffs": (16, 28, 56, 84), "n_filter": 500,
+             "batch_size": 1024},
 }
 
 

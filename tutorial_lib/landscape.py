@@ -20,10 +20,10 @@ from torch.func import functional_call
 
 # Lesson knobs per profile: images, 1-D points / range / directions, 2-D grid side.
 LANDSCAPE = {
-    "quick": {"n_images": 100, "alphas_1d": 17, "span": 1.0, "n_dirs": 2, "grid_2d": 9,
-              "fit_span": 0.25},
+    "quick": {"n_images": 48, "alphas_1d": 13, "span": 1.0, "n_dirs": 2, "grid_2d": 7,
+              "fit_span": 0.34},
     "full": {"n_images": 128, "alphas_1d": 21, "span": 1.0, "n_dirs": 3, "grid_2d": 11,
-             "fit_span": 0.25},
+             "fit_span": 0.3},
 }
 
 

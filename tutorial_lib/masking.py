@@ -12,10 +12,13 @@ from collections.abc import Mapping, Sequence
 import torch
 import torch.nn as nn
 
-# Lesson knobs per profile: patch size of the mask grid, ratios swept, CutOut square sides (px).
+# Lesson knobs per profile: patch size of the mask grid, ratios swept, CutOut square sides (px),
+# number of test images.
 MASKING = {
-    "quick": {"patch": 4, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (4, 8, 12, 16)},
-    "full": {"patch": 16, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (32, 64, 96, 128)},
+    "quick": {"patch": 4, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (8, 12, 16),
+              "n_images": 250},
+    "full": {"patch": 16, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (64, 96, 128),
+             "n_images": 1000},
 }
 
 
