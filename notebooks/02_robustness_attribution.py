@@ -456,13 +456,14 @@ for n, c in enumerate(curves_batch_bn):
 axes[0].set(xlabel="α (filter-normalised direction)", ylabel="cross-entropy", yscale="log",
             title=f"1-D, {LK['n_dirs']} random directions, eval mode")
 axes[0].legend(fontsize=10)
-vmax = float(torch.quantile(torch.cat([s.flatten() for s in surfaces.values()]), 0.9))
-levels = np.linspace(float(min(s.min() for s in surfaces.values())), vmax, 12)
+log_surf = {k: s.log10() for k, s in surfaces.items()}  # losses span decades: log scale
+levels = np.linspace(min(float(s.min()) for s in log_surf.values()),
+                     max(float(s.max()) for s in log_surf.values()), 13)
 for ax, k in zip(axes[1:], MODELS):
-    cs = ax.contourf(grid2, grid2, surfaces[k].clamp(max=vmax), levels=levels, cmap="viridis")
+    cs = ax.contourf(grid2, grid2, log_surf[k], levels=levels, cmap="viridis")
     ax.plot(0, 0, "w+", ms=12)
     ax.set(title=f"{k}: 2-D loss (same levels)", xlabel="α₂", ylabel="α₁")
-plt.colorbar(cs, ax=axes[2])
+plt.colorbar(cs, ax=axes[2], label="log10 cross-entropy")
 plt.tight_layout()
 plt.show()
 
@@ -548,7 +549,7 @@ readout = attention.readout_attention(weights, vit).cpu()  # (layers, N, heads, 
 def overlay(ax, img, amap, title):
     ax.imshow(img.permute(1, 2, 0).squeeze(-1).cpu(), cmap="gray", vmin=0, vmax=1)
     up = F.interpolate(amap[None, None].float(), size=img.shape[-2:], mode="nearest")[0, 0]
-    ax.imshow(up, cmap="inferno", alpha=0.55)
+    ax.imshow(up, cmap="inferno", alpha=0.45)
     ax.set_title(title, fontsize=10)
     ax.axis("off")
 
