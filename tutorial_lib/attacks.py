@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 
 def input_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -63,14 +63,6 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: i
     return (x + delta).detach()
 
 
-def perturbation_norm(delta: torch.Tensor, norm: str = "linf") -> torch.Tensor:
-    """Per-image size of a perturbation: max |delta| ("linf") or its Euclidean length ("l2")."""
-    if norm not in {"linf", "l2"}:
-        raise ValueError(f"norm must be 'linf' or 'l2', got {norm!r}.")
-    flat = delta.detach().flatten(1)
-    return flat.abs().amax(1) if norm == "linf" else flat.norm(dim=1)
-
-
 def robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps_values: Sequence[float],
                     norm: str = "linf", steps: int = 10, batch_size: int = 256, seed: int = 0,
                     return_adv: bool = False) -> list[float] | tuple[list[float], list[torch.Tensor]]:
@@ -111,3 +103,15 @@ def robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps_valu
     order = range(len(eps_values))
     return ([accs[k] for k in order], [advs[k] for k in order]) if return_adv \
         else [accs[k] for k in order]
+
+
+def fgsm_targeted(model: nn.Module, x: torch.Tensor, target: torch.Tensor, eps: float) -> torch.Tensor:
+    """Targeted FGSM: step *down* the loss of the ``target`` class, x - eps * sign(grad)."""
+    model.eval()
+    return (x - eps * input_gradient(model, x, target).sign()).clamp(0, 1).detach()
+
+
+def perturbation_norms(x: torch.Tensor, x_adv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image L-inf and L2 norms of ``x_adv - x`` (the sizes an attack budget ε bounds)."""
+    d = (x_adv - x).flatten(1)
+    return d.abs().amax(1), d.norm(dim=1)
