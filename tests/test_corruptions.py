@@ -92,6 +92,10 @@ def test_mce_definitions():
     assert rel["b"] == pytest.approx((1.0 - 0.25) / (1.0 - 0.5))
     with pytest.raises(ValueError, match="undefined"):
         mce(model, {"a": [0] * 5, "b": [0] * 5})
+    with pytest.raises(ValueError, match="skip_undefined"):
+        relative_mce(model, {**base, "b": [0.1] * 5})
+    skipped = relative_mce(model, {**base, "b": [0.1] * 5}, skip_undefined=True)
+    assert np.isnan(skipped["b"]) and skipped["relative_mCE"] == pytest.approx(rel["a"])
     with pytest.raises(KeyError, match="clean"):
         relative_mce({"a": [0.1] * 5}, base)
 

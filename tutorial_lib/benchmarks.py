@@ -19,7 +19,7 @@ from .data import DATA_DIR_ENV, load_dataset, load_imagenet_folder, photo_crops
 
 # knobs of notebook 01, by profile (the shared Profile holds the rest)
 SETTINGS: dict[str, dict] = {
-    "quick": {"n_corrupt": 200, "n_stability": 100, "n_attack": 64, "frames": 6,
+    "quick": {"n_corrupt": 128, "n_stability": 100, "n_attack": 48, "frames": 6,
               "eps_linf": [1 / 255, 2 / 255, 4 / 255, 8 / 255], "eps_l2": [0.1, 0.3, 1.0],
               "n_far_ood": 300, "baseline": "cnn"},
     "full": {"n_corrupt": 500, "n_stability": 200, "n_attack": 256, "frames": 6,

@@ -9,11 +9,11 @@ How the ImageNet-C parameters (224-px photos) were adapted to the kit's 32x32 di
 
 * Per-pixel noise keeps ImageNet-C's values, which do not depend on the image size: gaussian
   noise sigma, shot-noise photon counts, impulse (salt-and-pepper) fraction; so does JPEG quality.
-* Lengths in pixels (blur sigmas and radii, motion-blur length) are scaled by the object's size:
-  an ImageNet object spans roughly half of the 224-px frame (~112 px), a digit most of the 32-px
-  frame (~28 px), so lengths are multiplied by ``LENGTH_SCALE = 0.25``. With the plain 32/224 ratio
-  (0.14) the blurs stay below one pixel on digits (which were scanned at 8x8 and upsampled 4x)
-  and change nothing.
+* Lengths in pixels (blur sigmas and radii, motion-blur length) are multiplied by
+  ``LENGTH_SCALE = 0.5``, i.e. 32/224 for the frame size times 3.5 for the content: the digits were
+  scanned at 8x8 and upsampled 4x, so their finest detail is ~4 px wide where a photo's is ~1 px.
+  With the plain 32/224 ratio (0.14), or 0.25, the blurs left both kit models at >= 98% accuracy at
+  every severity (measured), i.e. they changed nothing.
 * The global photometric ones (brightness, contrast, fog) use Hendrycks & Dietterich's own 32-px
   values (CIFAR-10-C): on digits (a white stroke on a black background) ImageNet-C's values grey
   out the whole image (contrast 0.05, fog strength 1.5..3, brightness +0.3..0.5 on the black
@@ -43,7 +43,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-LENGTH_SCALE = 0.25  # pixel lengths: ImageNet object ~112 px -> digit ~28 px (see module doc)
+LENGTH_SCALE = 0.5  # pixel lengths, ImageNet-C -> 32-px digits (see module doc)
 
 # severity 1..5 parameters (ImageNet-C's, adapted as described above)
 PARAMS: dict[str, list] = {
@@ -336,11 +336,13 @@ def mce(errors: Mapping[str, Sequence[float]], baseline: Mapping[str, Sequence[f
 
 
 def relative_mce(errors: Mapping[str, Sequence[float]], baseline: Mapping[str, Sequence[float]],
-                 names: Iterable[str] | None = None) -> dict[str, float]:
+                 names: Iterable[str] | None = None, skip_undefined: bool = False) -> dict[str, float]:
     """Relative CE: the model's *drop* from its clean error over the baseline's drop.
 
     relCE_c = sum_s (E_{s,c} - E_clean) / sum_s (E^base_{s,c} - E^base_clean); both mappings need
-    ``"clean"`` (a one-element list). Returns ``{name: relCE, ..., "relative_mCE": mean}``.
+    ``"clean"`` (a one-element list). Returns ``{name: relCE, ..., "relative_mCE": mean}``. Where
+    the baseline loses no accuracy the ratio is undefined: a ValueError, or with
+    ``skip_undefined`` a NaN entry left out of the mean.
     """
     for m, label in ((errors, "errors"), (baseline, "baseline")):
         if "clean" not in m:
@@ -351,7 +353,12 @@ def relative_mce(errors: Mapping[str, Sequence[float]], baseline: Mapping[str, S
     for n in names:
         den = float(np.sum(np.asarray(baseline[n]) - b0))
         if den <= 0:
-            raise ValueError(f"The baseline loses no accuracy on {n!r}: relative CE is undefined.")
+            if not skip_undefined:
+                raise ValueError(f"The baseline loses no accuracy on {n!r}: relative CE is "
+                                 "undefined (pass skip_undefined=True to leave it out).")
+            rel[n] = float("nan")
+            continue
         rel[n] = float(np.sum(np.asarray(errors[n]) - e0)) / den
-    rel["relative_mCE"] = float(np.mean(list(rel.values())))
+    defined = [v for v in rel.values() if not np.isnan(v)]
+    rel["relative_mCE"] = float(np.mean(defined)) if defined else float("nan")
     return rel
