@@ -25,14 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-import scipy.fft  # noqa: E402
-import scipy.ndimage  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import scipy.fft
+import scipy.ndimage
+import torch
 
-from tutorial_lib import attacks, corruptions as C  # noqa: E402
-from tutorial_lib.data import load_digits_tensors  # noqa: E402
-from tutorial_lib.models import load_model  # noqa: E402
+from tutorial_lib import attacks
+from tutorial_lib import corruptions as C
+from tutorial_lib.data import load_digits_tensors
+from tutorial_lib.models import load_model
 
 
 # ----------------------------------------------------------------------------- per-image NumPy
@@ -100,9 +101,10 @@ def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
     print(f"{'corruption':16s} {'kit ms':>8s} {'numpy ms':>9s} {'ratio':>7s} {'max |diff|':>10s}")
     tot_k = tot_n = 0.0
     for name in NUMPY_NAMES:
-        kit = lambda: C.corrupt(x, name, severity, torch.Generator().manual_seed(0))  # noqa: E731
+        kit = lambda name=name: C.corrupt(x, name, severity, torch.Generator().manual_seed(0))
         rng = np.random.default_rng(0)
-        ref = lambda: np.stack([numpy_corrupt(im, name, severity, rng) for im in xs])  # noqa: E731
+        ref = lambda name=name, rng=rng: np.stack([numpy_corrupt(im, name, severity, rng)
+                                                 for im in xs])
         tk, tn = best_of(kit, repeats), best_of(ref, repeats)
         tot_k, tot_n = tot_k + tk, tot_n + tn
         diff = (f"{np.abs(kit().numpy() - ref()).max():.1e}" if name in DETERMINISTIC else "random")
@@ -124,13 +126,13 @@ def bench_pgd(x: torch.Tensor, y: torch.Tensor, steps: int, repeats: int, ta_pat
           + ("  torchattacks ms  ta/kit" if ta else ""))
     for name in ("vit_digits", "cnn_digits"):
         m = load_model(name)
-        fb = best_of(lambda: attacks.input_gradient(m, x, y), repeats)
-        kit = best_of(lambda: attacks.pgd(m, x, y, eps, steps=steps, step_size=alpha,
+        fb = best_of(lambda m=m: attacks.input_gradient(m, x, y), repeats)
+        kit = best_of(lambda m=m: attacks.pgd(m, x, y, eps, steps=steps, step_size=alpha,
                                           generator=torch.Generator().manual_seed(0)), repeats)
         line = f"{name[:3]:6s} {fb * 1e3:10.1f} {steps * fb * 1e3:9.1f} {kit * 1e3:8.1f} {steps * fb / kit:8.2f}x"
         if ta:
             atk = ta.PGD(m, eps=eps, alpha=alpha, steps=steps, random_start=True)
-            t = best_of(lambda: atk(x, y), repeats)
+            t = best_of(lambda atk=atk: atk(x, y), repeats)
             line += f"  {t * 1e3:15.1f}  {t / kit:5.2f}x"
         print(line)
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from tutorial_lib.models import checkpoint_metrics, load_or_train, train_quick_model  # noqa: E402
-from tutorial_lib.ood import OOD_MODELS  # noqa: E402
+from tutorial_lib.models import checkpoint_metrics, load_or_train, train_quick_model
+from tutorial_lib.ood import OOD_MODELS
 
 
 def main() -> None:

@@ -1,11 +1,20 @@
 """ImageNet-C-style corruptions: range, shape, severity ladder, determinism, mCE, bad inputs."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import torch
 
-from tutorial_lib.corruptions import (CORRUPTIONS, PARAMS, corrupt, corruption_errors, jpeg, mce,
-                                      relative_mce)
+from tutorial_lib.corruptions import (
+    CORRUPTIONS,
+    PARAMS,
+    corrupt,
+    corruption_errors,
+    jpeg,
+    mce,
+    relative_mce,
+)
 from tutorial_lib.data import load_digits_tensors
 
 
@@ -31,7 +40,7 @@ def test_range_shape_and_severity_ladder(name, digits):
         dist.append((xc - x).abs().mean().item())
     assert dist[-1] > dist[0] > 0 or (name == "gaussian_blur" and dist[-1] > dist[0])
     # monotone up to 3% (fog's severities 3->4 keep the strength and only roughen the fractal)
-    assert all(b >= a * 0.97 for a, b in zip(dist, dist[1:])), dist
+    assert all(b >= a * 0.97 for a, b in pairwise(dist)), dist
 
 
 @pytest.mark.parametrize("name", CORRUPTIONS)
@@ -50,8 +59,9 @@ def test_noise_differs_across_seeds(digits):
 
 
 def test_jpeg_matches_pillow_on_grey_images():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     x, _ = load_digits_tensors("test")
     x = x[:4]

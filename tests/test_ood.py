@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tutorial_lib.ood import OOD_MODELS, IN_CLASSES, msp_scores, ood_metrics, pr_curve
+from tutorial_lib.ood import IN_CLASSES, OOD_MODELS, msp_scores, ood_metrics, pr_curve
 
 
 def test_perfect_random_and_inverted_detectors():

@@ -1,11 +1,19 @@
 """ImageNet-P-style sequences, flip probability and top-5 distance."""
 
+from itertools import pairwise
+
 import pytest
 import torch
 
 from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.stability import (SEQUENCES, flip_probability, mean_rate, perturbation_sequence,
-                                    stability_report, top5_distance)
+from tutorial_lib.stability import (
+    SEQUENCES,
+    flip_probability,
+    mean_rate,
+    perturbation_sequence,
+    stability_report,
+    top5_distance,
+)
 
 
 @pytest.mark.parametrize("kind", SEQUENCES)
@@ -17,7 +25,7 @@ def test_sequences_start_clean_stay_in_range_and_move(kind):
     assert torch.equal(seq[0], x)
     assert seq.min() >= 0 and seq.max() <= 1
     dist = [(seq[t] - x).abs().mean().item() for t in range(5)]
-    assert all(b > a for a, b in zip(dist, dist[1:])), dist
+    assert all(b > a for a, b in pairwise(dist)), dist
 
 
 def test_integer_translation_is_exact():

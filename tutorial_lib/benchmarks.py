@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from . import ood  # noqa: F401  (registers the 0-7 models)
+from . import ood
 from .config import get_profile
 from .data import DATA_DIR_ENV, load_dataset, load_imagenet_folder, photo_crops
 

@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 LENGTH_SCALE = 0.5  # pixel lengths, ImageNet-C -> 32-px digits (see module doc)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn as nn
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+from torch import nn
 
 from .models import ModelSpec, build_cnn_digits, build_vit_digits, register_model
 

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 # kind -> step per frame (px, degrees, noise sigma, brightness offset)
 STEPS = {"translate": 1.0, "rotate": 3.0, "gaussian_noise": 0.03, "brightness": 0.05}
@@ -31,7 +31,7 @@ NOISE_LIKE = frozenset({"gaussian_noise"})  # frames compared with the clean fra
 
 def _affine(x: torch.Tensor, angle_deg: torch.Tensor, shift_px: torch.Tensor,
             mode: str) -> torch.Tensor:
-    n, _, h, w = x.shape
+    h, w = x.shape[-2:]
     a = torch.deg2rad(angle_deg).to(x)
     cos, sin = torch.cos(a), torch.sin(a)
     s = shift_px.to(x) * 2 / torch.tensor([w, h], dtype=x.dtype, device=x.device)
