@@ -20,10 +20,10 @@
 # - Score out-of-distribution detection with the maximum softmax probability (AUROC, AUPR).
 # - Read a miniature honestly: which of the paper's findings it reproduces, which not, and why.
 #
-# **Run time**: quick profile (default) about 2 minutes on an idle 2-core laptop CPU (estimated
-# from its CPU time; measured 11 minutes on a 2-core machine shared with ~10 other jobs); full profile (ViT-S/16 vs ResNet-50, `FRFM_PROFILE=full`, an
-# ImageNet-style folder in `FRFM_DATA_DIR`) about 10 minutes on a GPU plus the one-time weight
-# download (estimate).
+# **Run time**: quick profile (default) about 1 minute on a 2-core CPU (measured: 48 s under
+# `pytest --nbval-lax` with a light background load; 10 minutes on a machine shared with ~10
+# other jobs); full profile (ViT-S/16 vs ResNet-50, `FRFM_PROFILE=full`, an ImageNet-style folder
+# in `FRFM_DATA_DIR`) about 10 minutes on a GPU plus the one-time weight download (estimate).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
