@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import importlib.metadata as md
 import json
 import random
@@ -25,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tutorial_lib import data  # noqa: E402
-from tutorial_lib.code.dataset import (SPECIALS, Vocab, extract_functions, iter_python_files,  # noqa: E402
-                                       split_identifier, tokenize_code)
+from tutorial_lib.code.dataset import (Vocab, extract_functions, iter_python_files,  # noqa: E402
+                                       split_identifier, split_of, tokenize_code)
 
 PACKAGES = ["torch", "numpy", "scipy", "scikit-learn", "matplotlib", "timm", "torchvision",
             "pandas", "networkx", "pillow", "sympy", "scikit-image", "seaborn", "joblib", "mpmath",
@@ -64,11 +63,6 @@ def package_roots(dist: md.Distribution) -> list[Path]:
                 (".dist-info", ".egg-info", ".data")) and parts[0] != "..":
             tops.add(parts[0])
     return [Path(dist.locate_file(t)) for t in sorted(tops)]
-
-
-def split_of(key: str, val_pct: int, test_pct: int) -> str:
-    h = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
-    return "test" if h < test_pct else "val" if h < test_pct + val_pct else "train"
 
 
 def collect(sources: list[tuple[str, str, Path]]) -> list[dict]:

@@ -5,7 +5,8 @@
     python scripts/train_code_models.py --which adv --threads 1          # data/checkpoints/code_names_adv.pt
 
 Both use the same step budget (TRAIN_CONFIGS in tutorial_lib/code/train.py), so the adversarial
-model is compared with the standard one at equal epochs. Full profile (GPU): FRFM_PROFILE=full.
+model is compared with the standard one at equal epochs. Full profile (GPU): FRFM_PROFILE=full,
+optionally FRFM_CODE_DIR=/path/to/python/files to add your own corpus; it writes code_names_full.pt.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tutorial_lib import models  # noqa: E402
-from tutorial_lib.code.model import ROBUST, STANDARD, build_model  # noqa: E402
+from tutorial_lib.code.model import ROBUST, STANDARD, build_model, checkpoint_name  # noqa: E402
 from tutorial_lib.code.train import train_for_checkpoint  # noqa: E402
 from tutorial_lib.device import device, seed_everything  # noqa: E402
 
@@ -32,7 +33,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     seed_everything(0)
-    name = STANDARD if args.which == "standard" else ROBUST
+    name = checkpoint_name(STANDARD if args.which == "standard" else ROBUST)
     dev = device()
 
     def train(model):

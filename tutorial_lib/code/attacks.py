@@ -58,11 +58,12 @@ def _body_pos(tokens: list[str]) -> int:
 
 
 def make_program(source: str, target: list[str] | None = None, max_len: int = 128,
-                 insert: bool = True) -> Program:
+                 insert: bool = True, normalized: bool = False) -> Program:
     """Normalize and tokenize a function; sites = renameable names that occur within the first
-    ``max_len`` tokens (the model's window), plus ``INSERT`` when ``insert``."""
+    ``max_len`` tokens (the model's window), plus ``INSERT`` when ``insert``. ``normalized``:
+    the source is already in ``normalize_function`` form (dataset records), skip that step."""
     from .dataset import split_identifier
-    src = normalize_function(source)
+    src = source if normalized else normalize_function(source)
     name = function_name(src)
     toks, orig = tokenize_code(src, name)
     visible = set(orig[:max_len])

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ast
 import gzip
+import hashlib
 import json
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from pathlib import Path
 from .. import data as _data
 
 DATA_FILE = "code/functions.jsonl.gz"
+CORPUS_ENV = "FRFM_CODE_DIR"  # full profile: a folder of your own Python files, added to the corpus
 VOCAB_FILE = "code/vocab.txt"
 SPECIALS = ["<pad>", "<unk>", "<bos>", "<eos>", "<str>", "<num>", "<name>"]
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
@@ -197,3 +200,44 @@ def extract_functions(text: str, min_tokens: int = 10, max_chars: int = 2500) ->
             continue
         out.append({"name": name, "source": src})
     return out
+
+
+def split_of(key: str, val_pct: int = 4, test_pct: int = 6) -> str:
+    """Deterministic train/val/test assignment of a source file (hash of its path key)."""
+    h = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100
+    return "test" if h < test_pct else "val" if h < test_pct + val_pct else "train"
+
+
+def functions_from_directory(root: str | Path, split: str = "all") -> list[dict]:
+    """Function records (as ``load_functions`` returns them) from every Python file under
+    ``root``, split by file like the shipped dataset."""
+    root = Path(root).expanduser()
+    out = []
+    for path in iter_python_files(root):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        rel = f"{root.name}/{path.relative_to(root).as_posix()}"
+        part = split_of(f"{root.name}/{rel}")
+        if split not in ("all", part):
+            continue
+        for fn in extract_functions(text):
+            out.append({**fn, "package": root.name, "file": rel, "split": part,
+                        "target": split_identifier(fn["name"])})
+    if not out:
+        raise FileNotFoundError(f"No usable Python functions under {root} (split {split!r}).")
+    return out
+
+
+def load_corpus(split: str, n: int | None = None) -> list[dict]:
+    """The profile's corpus: the shipped dataset, plus (full profile) the functions of the folder
+    named by ``$FRFM_CODE_DIR``, split by file."""
+    from ..config import get_profile
+    recs = load_functions(split, n=n)
+    folder = os.environ.get(CORPUS_ENV)
+    if get_profile().name == "full" and folder:
+        recs += functions_from_directory(folder, split)
+        if n is not None:
+            recs = recs[:n]
+    return recs

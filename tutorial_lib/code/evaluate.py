@@ -9,19 +9,23 @@ from .dataset import Vocab
 from .metrics import subtoken_f1
 from .model import NamePredictor, predict_tokens
 
+N_EVAL = {"quick": 200, "full": 3000}  # test functions the notebook attacks live
+
 
 def attack_table(models: dict[str, NamePredictor], programs: list[Program], vocab: Vocab,
                  ks: tuple[int, ...] = (1, 5), attacks: tuple[str, ...] = ATTACKS, seed: int = 0,
                  steps: int = 2) -> list[dict]:
-    """Rows ``{model, attack, k, f1, precision, recall, changed, seconds}``; ``attack`` "clean"
-    has k = 0. ``changed`` = share of programs whose predicted name differs from the clean one."""
+    """Rows ``{model, attack, k, f1, precision, recall, changed, seconds, preds, edits}``;
+    ``attack`` "clean" has k = 0. ``changed`` = share of programs whose predicted name differs
+    from the clean one; ``preds``/``edits`` per program."""
     rows = []
     trues = [p.target for p in programs]
     for mname, model in models.items():
         t0 = time.perf_counter()
         clean = predict_tokens(model, [p.tokens for p in programs], vocab)
         rows.append({"model": mname, "attack": "clean", "k": 0, **subtoken_f1(clean, trues),
-                     "changed": 0.0, "seconds": round(time.perf_counter() - t0, 2)})
+                     "changed": 0.0, "seconds": round(time.perf_counter() - t0, 2), "preds": clean,
+                     "edits": [{} for _ in programs]})
         for kind in attacks:
             for k in ks:
                 t0 = time.perf_counter()
@@ -29,5 +33,6 @@ def attack_table(models: dict[str, NamePredictor], programs: list[Program], voca
                 preds = predict_tokens(model, attacked_tokens(programs, edits), vocab)
                 changed = sum(a != b for a, b in zip(preds, clean)) / max(len(programs), 1)
                 rows.append({"model": mname, "attack": kind, "k": k, **subtoken_f1(preds, trues),
-                             "changed": changed, "seconds": round(time.perf_counter() - t0, 2)})
+                             "changed": changed, "seconds": round(time.perf_counter() - t0, 2),
+                             "preds": preds, "edits": edits})
     return rows

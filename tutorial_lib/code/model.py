@@ -211,15 +211,34 @@ def mean_loss(model: NamePredictor, token_lists, targets, vocab: Vocab, batch_si
 STANDARD, ROBUST = "code_names", "code_names_adv"
 
 
-def load_name_model(name: str = STANDARD, device: torch.device | str | None = None) -> NamePredictor:
-    """A shipped name predictor (``code_names`` standard, ``code_names_adv`` adversarially
-    trained) in eval mode; trains it (tens of CPU minutes) if the checkpoint is missing."""
-    from .. import models
-    from .train import train_for_checkpoint
+def checkpoint_name(name: str, profile: str | None = None) -> str:
+    """``code_names`` / ``code_names_adv`` in the quick profile, ``..._full`` in the full one."""
     if name not in (STANDARD, ROBUST):
         raise ValueError(f"Unknown code model {name!r}; use {STANDARD!r} or {ROBUST!r}.")
-    model = models.load_or_train(name, build_model, lambda m: train_for_checkpoint(name, m))
-    return model.to(device or "cpu").float().eval()
+    return name if get_profile(profile).name == "quick" else f"{name}_full"
+
+
+def base_name(ckpt: str) -> str:
+    return ckpt[:-len("_full")] if ckpt.endswith("_full") else ckpt
+
+
+def load_name_model(name: str = STANDARD, device: torch.device | str | None = None) -> NamePredictor:
+    """A name predictor (``code_names`` standard, ``code_names_adv`` adversarially trained) in
+    eval mode. Quick profile: the shipped checkpoints. Full profile: ``NAME_full``, trained on
+    first use (GPU recommended) on the shipped corpus plus ``$FRFM_CODE_DIR``."""
+    from .. import models
+    from ..device import device as default_device
+    from .train import train_for_checkpoint
+    ckpt = checkpoint_name(name)
+    dev = device or default_device()
+
+    def train(m):
+        metrics = train_for_checkpoint(ckpt, m.to(dev))
+        m.cpu()
+        return metrics
+
+    model = models.load_or_train(ckpt, build_model, train)
+    return model.float().to(dev).eval()
 
 
 _DEFAULT: dict = {}
@@ -232,9 +251,10 @@ def predict_names(sources: Sequence[str] | str, model: NamePredictor | None = No
     code2seq way, so passing a function with its real name is fine."""
     if isinstance(sources, str):
         sources = [sources]
+    inputs = [model_input(s)[0] for s in sources]  # parse errors first, before loading a model
     if model is None:
         if "model" not in _DEFAULT:
             _DEFAULT["model"] = load_name_model(STANDARD)
         model = _DEFAULT["model"]
     vocab = load_vocab()
-    return predict_tokens(model, [model_input(s)[0] for s in sources], vocab)
+    return predict_tokens(model, inputs, vocab)

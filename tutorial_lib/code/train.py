@@ -12,14 +12,14 @@ from collections.abc import Callable
 import torch
 
 from ..config import get_profile
-from .dataset import Vocab, load_functions, load_vocab, tokenize_code
+from .dataset import Vocab, load_corpus, load_vocab, tokenize_code
 from .metrics import copy_frequent_baseline, most_frequent_name_baseline, subtoken_f1
 from .model import NamePredictor, make_batch, mean_loss, predict_tokens
 
 # steps are the budget (equal for the standard and the adversarial model); max_minutes a guard.
 TRAIN_CONFIGS = {
-    "quick": {"steps": 1400, "batch_size": 64, "lr": 1e-3, "warmup": 100, "eval_every": 200,
-              "n_val": 600, "adv_fraction": 0.5, "adv_k": 5, "max_minutes": 48},
+    "quick": {"steps": 500, "batch_size": 64, "lr": 1e-3, "warmup": 50, "eval_every": 125,
+              "n_val": 400, "adv_fraction": 0.5, "adv_k": 5, "max_minutes": 40},
     "full": {"steps": 30000, "batch_size": 128, "lr": 5e-4, "warmup": 1000, "eval_every": 2000,
              "n_val": 1500, "adv_fraction": 0.5, "adv_k": 5, "max_minutes": 600},
 }
@@ -61,7 +61,13 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     torch.manual_seed(seed)
     rng = random.Random(seed)
     dev = next(model.parameters()).device
-    train_toks = tokens_of(train)
+    tok_cache: dict[int, list[str]] = {}  # train inputs tokenized lazily (cheap start)
+
+    def train_tokens(i: int) -> list[str]:
+        if i not in tok_cache:
+            tok_cache[i] = tokenize_code(train[i]["source"], train[i]["name"])[0]
+        return tok_cache[i]
+
     val_toks = tokens_of(val)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * (
@@ -77,15 +83,16 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     step = 0
     for step in range(1, steps + 1):
         if not batches:
-            batches = length_buckets([len(t) for t in train_toks], batch_size, rng)
+            batches = length_buckets([len(r["source"]) for r in train], batch_size, rng)
         idx = batches.pop()
-        toks = [train_toks[i] for i in idx]
+        toks = [train_tokens(i) for i in idx]
         n_adv = int(round(adv_fraction * len(idx)))
         if n_adv:
             adv_idx = idx[:n_adv]
             for i in adv_idx:
                 if i not in programs:
-                    programs[i] = make_program(train[i]["source"], train[i]["target"], model.max_len)
+                    programs[i] = make_program(train[i]["source"], train[i]["target"], model.max_len,
+                                               normalized=True)
             progs = [programs[i] for i in adv_idx]
             start = [_random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
                                    cands, rng) for p in progs]
@@ -122,7 +129,7 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
             "adv_fraction": adv_fraction, "batch_size": batch_size, "lr": lr, "history": history}
 
 
-def test_report(model: NamePredictor, vocab: Vocab, test: list[dict], train: list[dict]) -> dict:
+def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], train: list[dict]) -> dict:
     """Test-file F1 of the model beside the two baselines, and the shuffled-input check."""
     toks = tokens_of(test)
     trues = [r["target"] for r in test]
@@ -146,18 +153,18 @@ def test_report(model: NamePredictor, vocab: Vocab, test: list[dict], train: lis
 def train_for_checkpoint(name: str, model: NamePredictor, profile: str | None = None,
                          steps: int | None = None, log=print) -> dict:
     """What ``load_or_train`` runs for the shipped code models (``scripts/train_code_models.py``)."""
-    from .model import ROBUST
+    from .model import ROBUST, base_name
     cfg = dict(TRAIN_CONFIGS[get_profile(profile).name])
     if steps is not None:
         cfg["steps"] = steps
-    if name != ROBUST:
+    if base_name(name) != ROBUST:
         cfg["adv_fraction"] = 0.0
     vocab = load_vocab()
-    train = load_functions("train")
-    val = load_functions("val", n=cfg["n_val"])
-    test = load_functions("test")
+    train = load_corpus("train")
+    val = load_corpus("val", n=cfg["n_val"])
+    test = load_corpus("test")
     metrics = train_name_model(model, train, val, vocab, seed=get_profile(profile).seed, log=log, **cfg)
-    metrics.update(test_report(model, vocab, test, train))
+    metrics.update(evaluation_report(model, vocab, test, train))
     if log:
         log(f"{name}: test F1 {metrics['test']['f1']:.3f} (baselines: most frequent name "
             f"{metrics['baseline_most_frequent_name']['f1']:.3f}, copy body subtokens "
