@@ -56,7 +56,7 @@ def main() -> int:
         try:
             took = execute(py, None if args.inplace else args.out.resolve(), args.timeout)
             print(f"  done in {took:.0f} s", flush=True)
-        except Exception as err:  # report every failing notebook, then fail
+        except Exception as err:  # noqa: BLE001 - report every failing notebook, then fail
             print(f"  FAILED: {type(err).__name__}: {str(err)[-2000:]}", flush=True)
             failed.append(py.name)
     if failed:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from tutorial_lib.models import QUICK_MODELS, checkpoint_metrics, load_or_train, train_quick_model  # noqa: E402
+from tutorial_lib.models import QUICK_MODELS, checkpoint_metrics, load_or_train, train_quick_model
 
 
 def main() -> None:

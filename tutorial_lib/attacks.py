@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 
 def input_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -59,3 +59,15 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: i
         delta = _project(delta + alpha * step, eps, norm)
         delta = (x + delta).clamp(0, 1) - x
     return (x + delta).detach()
+
+
+def fgsm_targeted(model: nn.Module, x: torch.Tensor, target: torch.Tensor, eps: float) -> torch.Tensor:
+    """Targeted FGSM: step *down* the loss of the ``target`` class, x - eps * sign(grad)."""
+    model.eval()
+    return (x - eps * input_gradient(model, x, target).sign()).clamp(0, 1).detach()
+
+
+def perturbation_norms(x: torch.Tensor, x_adv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image L-inf and L2 norms of ``x_adv - x`` (the sizes an attack budget ε bounds)."""
+    d = (x_adv - x).flatten(1)
+    return d.abs().amax(1), d.norm(dim=1)

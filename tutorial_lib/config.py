@@ -30,7 +30,7 @@ class Profile:
     models: dict[str, str] = field(default_factory=dict)  # role -> model name
     extra: dict[str, object] = field(default_factory=dict)  # lesson-specific knobs
 
-    def with_(self, **changes: object) -> "Profile":
+    def with_(self, **changes: object) -> Profile:
         """A copy with some fields changed (e.g. ``get_profile().with_(n_eval=50)``)."""
         return replace(self, **changes)
 
@@ -81,7 +81,7 @@ def get_profile(name: str | None = None) -> Profile:
     return PROFILES[key]
 
 
-def setup_notebook(seed: int | None = None) -> tuple[Profile, "torch.device"]:  # noqa: F821
+def setup_notebook(seed: int | None = None) -> tuple[Profile, torch.device]:  # noqa: F821
     """What every notebook's setup cell does: read the profile, pick and print the device, seed
     everything and apply the kit's plot style. Returns ``(profile, device)``."""
     from .device import device, seed_everything

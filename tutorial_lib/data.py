@@ -249,6 +249,23 @@ def load_imagenet_folder(split: str = "val", n: int | None = None, size: int = 2
     return torch.stack(xs), y
 
 
+def class_names(dataset: str) -> list[str]:
+    """Human-readable class names of a dataset (digits, cifar10, imagenet, photos)."""
+    if dataset == "digits":
+        return [str(i) for i in range(10)]
+    if dataset == "photos":
+        return list(PHOTO_NAMES)
+    if dataset == "cifar10":
+        return ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                "truck"]
+    if dataset == "imagenet":
+        from timm.data import ImageNetInfo
+
+        info = ImageNetInfo()
+        return [info.index_to_description(i).split(",")[0] for i in range(1000)]
+    raise ValueError(f"Unknown dataset {dataset!r}; available: {', '.join(DATASETS)}.")
+
+
 # ----------------------------------------------------------------------------- one entry point
 def load_dataset(name: str, split: str = "test", *, size: int | None = None,
                  classes: Iterable[int] | None = None, n: int | None = None,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import timm
 import torch
-import torch.nn as nn
+from torch import nn
 
 from . import data
 from .config import get_profile

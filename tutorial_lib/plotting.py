@@ -50,14 +50,20 @@ def show_images(images: torch.Tensor, titles: Sequence[str] | None = None, ncols
 
 def prediction_bars(ax: plt.Axes, probs: torch.Tensor, true_label: int | None = None,
                     classes: Sequence[str] = DIGIT_CLASSES, color: str = COLORS["vit"],
-                    title: str = "") -> None:
-    """Bar chart of one image's class probabilities; the true class is outlined in black."""
-    p = probs.detach().float().cpu().numpy()
-    bars = ax.bar(range(len(p)), p, color=color, alpha=0.85)
+                    title: str = "", top_k: int = 10) -> None:
+    """Bar chart of one image's ``top_k`` most likely classes (plus the true one, outlined)."""
+    p = probs.detach().float().cpu()
+    keep = p.argsort(descending=True)[:top_k].tolist()
+    if true_label is not None and true_label not in keep:
+        keep[-1] = true_label
+    if len(p) <= top_k:
+        keep = list(range(len(p)))
+    bars = ax.bar(range(len(keep)), p[keep].numpy(), color=color, alpha=0.85)
     if true_label is not None:
-        bars[true_label].set_edgecolor("black")
-        bars[true_label].set_linewidth(2.5)
-    ax.set_xticks(range(len(p)), classes)
+        bars[keep.index(true_label)].set_edgecolor("black")
+        bars[keep.index(true_label)].set_linewidth(2.5)
+    labels = [str(classes[k])[:12] for k in keep]
+    ax.set_xticks(range(len(keep)), labels, rotation=0 if len(p) <= top_k else 60)
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     ax.set_title(title)

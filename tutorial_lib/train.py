@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 from .device import seed_everything
 
@@ -18,7 +18,7 @@ def random_affine(x: torch.Tensor, max_degrees: float = 10.0, scale: tuple[float
                   max_shift_px: float = 3.0, generator: torch.Generator | None = None) -> torch.Tensor:
     """Per-image random rotation, scale and shift of a batch, in one ``grid_sample`` call."""
     n, _, h, w = x.shape
-    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)  # noqa: E731
+    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)
     angle = (r(n) * 2 - 1) * math.radians(max_degrees)
     s = scale[0] + r(n) * (scale[1] - scale[0])
     shift = (r(n, 2) * 2 - 1) * max_shift_px * 2 / torch.tensor([w, h], device=x.device)
@@ -33,7 +33,7 @@ def random_erasing(x: torch.Tensor, p: float = 0.25, area: tuple[float, float] =
                    generator: torch.Generator | None = None) -> torch.Tensor:
     """Zero one random rectangle in a fraction ``p`` of the images (batched masks, no loop)."""
     n, _, h, w = x.shape
-    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)  # noqa: E731
+    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)
     a = (area[0] + r(n) * (area[1] - area[0])) * h * w
     aspect = torch.exp((r(n) * 2 - 1) * math.log(3.0))
     eh = (a * aspect).sqrt().clamp(1, h)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The kit's tests: unit tests, the .py/.ipynb pair check, and every notebook executed under nbval.
+#   bash scripts/test.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+export TQDM_DISABLE=1 MPLBACKEND=Agg PYTHONHASHSEED=0
+# Two workers on two cores, one torch thread each (2 threads x 2 processes runs up to 16x slower);
+# --dist loadscope keeps every notebook's cells in one worker and kernel.
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+  -n "${FRFM_TEST_WORKERS:-2}" --dist loadscope -p no:cacheprovider "$@"

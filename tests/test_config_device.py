@@ -1,0 +1,74 @@
+import importlib
+
+import pytest
+import torch
+
+from tutorial_lib import config
+from tutorial_lib.config import get_profile
+from tutorial_lib.device import device, seed_everything
+
+# tutorial_lib re-exports the function device(), which shadows the module's attribute name
+device_mod = importlib.import_module("tutorial_lib.device")
+
+
+def test_quick_is_the_default(monkeypatch):
+    monkeypatch.delenv("FRFM_PROFILE", raising=False)
+    assert get_profile().name == "quick"
+
+
+def test_full_profile_from_env(monkeypatch):
+    monkeypatch.setenv("FRFM_PROFILE", "FULL")
+    prof = get_profile()
+    assert prof.name == "full" and prof.image_size == 224 and prof.channels == 3
+
+
+def test_unknown_profile_names_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("FRFM_PROFILE", "fast")
+    with pytest.raises(ValueError, match=r"'fast'.*Valid profiles: full, quick"):
+        get_profile()
+
+
+def test_every_size_knob_is_in_both_profiles():
+    q, f = config.PROFILES["quick"], config.PROFILES["full"]
+    for knob in ("image_size", "n_eval", "attack_steps", "epochs", "seed"):
+        assert getattr(q, knob) > 0 or knob == "seed"  # the full profile is never smaller
+        assert getattr(f, knob) >= getattr(q, knob)
+    assert set(q.models) == set(f.models) == {"vit", "cnn"}
+
+
+def test_with_returns_a_modified_copy():
+    q = get_profile("quick")
+    small = q.with_(n_eval=10)
+    assert small.n_eval == 10 and q.n_eval == 397
+
+
+def test_device_defaults_to_cpu_without_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device_mod, "_mps_available", lambda: False)
+    assert device() == torch.device("cpu")
+
+
+def test_env_override(monkeypatch):
+    monkeypatch.setenv("FRFM_DEVICE", "cpu")
+    assert device() == torch.device("cpu")
+
+
+def test_cuda_requested_but_absent_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("FRFM_DEVICE", "cuda")
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        device()
+
+
+def test_nonsense_device_is_an_error(monkeypatch):
+    monkeypatch.setenv("FRFM_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="not a device"):
+        device()
+
+
+def test_seed_everything_is_reproducible():
+    seed_everything(3)
+    a = torch.rand(5)
+    g = seed_everything(3)
+    assert torch.equal(a, torch.rand(5))
+    assert torch.equal(torch.rand(2, generator=g), torch.rand(2, generator=seed_everything(3)))

@@ -1,0 +1,97 @@
+import pytest
+import torch
+
+from tutorial_lib import data, models
+from tutorial_lib.models import available_models, load_model
+from tutorial_lib.train import accuracy
+
+
+@pytest.mark.parametrize("name", ["vit_digits", "cnn_digits"])
+def test_shipped_checkpoint_reaches_its_recorded_test_accuracy(name):
+    """Reload the committed checkpoint (sha256-checked) and re-measure its test accuracy."""
+    meta = models.checkpoint_metrics(name)
+    model = load_model(name)
+    assert not model.training
+    x, y = data.load_dataset("digits", "test", classes=meta["classes"])
+    acc = accuracy(model, x, y)
+    assert abs(acc - meta["test_acc"]) <= 0.01, (acc, meta["test_acc"])
+
+
+def test_the_two_models_are_comparable():
+    """The tutorial compares models of similar capacity: similar size, both >= 96%, within 3 pts."""
+    vit, cnn = (models.checkpoint_metrics(n) for n in ("vit_digits", "cnn_digits"))
+    assert vit["test_acc"] >= 0.96 and cnn["test_acc"] >= 0.96
+    assert abs(vit["test_acc"] - cnn["test_acc"]) <= 0.03
+    assert 0.8 < vit["params"] / cnn["params"] < 1.25
+    for m in (vit, cnn):
+        assert m["train_seconds"] > 0 and "train_vision_models.py" in m["command"]
+
+
+def test_models_take_raw_pixels_and_say_what_is_wrong():
+    model = load_model("cnn_digits")
+    x, _ = data.load_dataset("digits", "test", n=4)
+    assert model(x).shape == (4, 10)
+    with pytest.raises(ValueError, match=r"\(N, 1, 32, 32\)"):
+        model(torch.rand(4, 3, 32, 32))
+    with pytest.raises(ValueError, match="interpolate"):
+        model(torch.rand(4, 1, 28, 28))
+    with pytest.raises(ValueError, match="batch dimension"):
+        model(torch.rand(1, 32, 32))
+    with pytest.raises(ValueError, match=r"raw pixels in \[0, 1\]"):
+        model((x - 0.3) / 0.3)
+
+
+def test_unknown_model_lists_the_available_ones():
+    with pytest.raises(KeyError, match="vit_digits"):
+        load_model("vit_huge")
+
+
+def test_full_model_refused_in_quick_profile():
+    with pytest.raises(ValueError, match="full-profile model"):
+        load_model("resnet50")
+    assert available_models() == sorted(models.QUICK_MODELS)
+    assert "resnet50" in available_models("full")
+
+
+def test_full_model_wrapping_offline_stand_in():
+    """The full-profile path with random weights (no download): shapes and timm's own mean/std."""
+    model = models.build_full_model("resnet50", pretrained=False).eval()
+    assert model.input_size == (3, 224, 224)
+    assert torch.allclose(model.mean.flatten(), torch.tensor([0.485, 0.456, 0.406]))
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 224, 224)).shape == (1, 1000)
+
+
+def test_full_model_download_failure_is_explained(monkeypatch):
+    def offline(*a, **k):
+        raise OSError("no network")
+    monkeypatch.setattr(models.timm, "create_model", offline)
+    with pytest.raises(RuntimeError, match="Offline\\? Use FRFM_PROFILE=quick"):
+        models.build_full_model("vit_small_patch16_224")
+
+
+def test_missing_checkpoint_is_retrained_and_hash_recorded(tmp_path, monkeypatch):
+    (tmp_path / "data" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "data" / "SHA256SUMS").write_text("")
+    monkeypatch.setattr(data, "repo_root", lambda: tmp_path)
+    calls = []
+
+    def build():
+        torch.manual_seed(0)
+        return torch.nn.Linear(3, 2)
+
+    def train(m):
+        calls.append(1)
+        with torch.no_grad():
+            m.weight.fill_(0.5)
+        return {"test_acc": 1.0}
+
+    m = models.load_or_train("tiny", build, train)
+    assert calls == [1] and torch.all(m.weight == 0.5)
+    assert "checkpoints/tiny.pt" in data.recorded_sha256()
+    m2 = models.load_or_train("tiny", build, train)  # now loaded, not retrained
+    assert calls == [1] and torch.all(m2.weight == 0.5)
+    assert models.checkpoint_metrics("tiny")["params"] == 8
+    (tmp_path / "data" / "checkpoints" / "tiny.pt").write_bytes(b"corrupt")
+    with pytest.raises(ValueError, match="does not match"):
+        models.load_or_train("tiny", build, train)

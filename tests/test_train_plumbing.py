@@ -1,0 +1,77 @@
+import ipywidgets as widgets
+import torch
+
+from tutorial_lib import checks, plotting
+from tutorial_lib import widgets as kit_widgets
+from tutorial_lib.attacks import fgsm
+from tutorial_lib.data import load_dataset
+from tutorial_lib.models import load_model
+from tutorial_lib.train import accuracy, digits_augment, random_affine, random_erasing
+
+
+def test_augmentations_keep_shape_range_and_are_seeded():
+    x = torch.rand(16, 1, 32, 32)
+    a = digits_augment(x, torch.Generator().manual_seed(0))
+    b = digits_augment(x, torch.Generator().manual_seed(0))
+    assert a.shape == x.shape and torch.equal(a, b) and 0 <= a.min() and a.max() <= 1
+    assert not torch.equal(a, x)
+
+
+def test_random_affine_identity_when_ranges_are_zero():
+    x = torch.rand(4, 1, 8, 8)
+    y = random_affine(x, max_degrees=0, scale=(1, 1), max_shift_px=0)
+    assert torch.allclose(x, y, atol=1e-5)
+
+
+def test_random_erasing_p1_erases_and_p0_does_not():
+    x = torch.ones(8, 1, 16, 16)
+    assert (random_erasing(x, p=1.0) == 0).flatten(1).any(1).all()
+    assert torch.equal(random_erasing(x, p=0.0), x)
+
+
+def test_fgsm_stays_in_budget_and_lowers_accuracy():
+    model = load_model("cnn_digits")
+    x, y = load_dataset("digits", "test", n=128)
+    x_adv = fgsm(model, x, y, 0.1)
+    assert (x_adv - x).abs().max() <= 0.1 + 1e-6 and 0 <= x_adv.min() and x_adv.max() <= 1
+    assert accuracy(model, x_adv, y) < accuracy(model, x, y) - 0.2
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_check_function_accepts_right_and_falls_back_otherwise(capsys):
+    ref = lambda t: t * 2
+    cases = [(torch.ones(3),), (torch.arange(4.0),)]
+    assert checks.check_function(lambda t: t + t, ref, cases, name="double") is not ref
+    assert "correct on all 2" in capsys.readouterr().out
+
+    def stub(t):
+        raise NotImplementedError
+    assert checks.check_function(stub, ref, cases, name="double") is ref
+    assert "not implemented yet" in capsys.readouterr().out
+    assert checks.check_function(lambda t: t * 3, ref, cases, name="double") is ref
+    assert "differs from the reference on test case 1" in capsys.readouterr().out
+    assert checks.check_function(lambda t: t[9], ref, cases) is ref
+    assert "raised IndexError" in capsys.readouterr().out
+
+
+def test_slider_explorer_wiring_headless():
+    seen = []
+    w = kit_widgets.slider_explorer(lambda eps: seen.append(eps) or eps * 2,
+                                    eps=kit_widgets.eps_slider(max_eps=0.3, value=0.1))
+    assert isinstance(w, widgets.interactive) and seen == [0.1]
+    w.children[0].value = 0.2
+    assert seen[-1] == 0.2 and w.result == 0.4
+    assert w.children[0].continuous_update is False and w.children[0].max == 0.3
+
+
+def test_plot_helpers_draw(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    plotting.use_style()
+    fig = plotting.show_images(torch.rand(5, 1, 8, 8), titles=list("abcde"), ncols=3)
+    assert len(fig.axes) == 6
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    plotting.prediction_bars(ax, torch.softmax(torch.randn(10), 0), true_label=3)
+    assert len(ax.patches) == 10
+    plt.close("all")

@@ -1,0 +1,225 @@
+"""Robustness transfer: fine-tune a pre-trained encoder in four regimes and score SA / RA.
+
+=====  =========================================================  =========================
+name   what is trained                                             on which examples
+=====  =========================================================  =========================
+SLF    a linear head; the encoder is frozen (and kept in eval())  clean
+ALF    a linear head; the encoder is frozen (and kept in eval())  PGD examples (Madry AT)
+SFF    encoder + head (full fine-tuning)                           clean
+AFF    encoder + head (full fine-tuning)                           PGD examples (Madry AT)
+=====  =========================================================  =========================
+
+SA = standard (clean) accuracy, RA = robust accuracy under a stronger PGD than the training one.
+The encoders come from :mod:`tutorial_lib.pretrain`; the profile knobs live in ``KNOBS``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .attacks import pgd
+from .config import get_profile
+from .device import seed_everything
+from .pretrain import ConvEncoder, WithHead, build_cifar_resnet18
+from .sparsity import clone_module
+
+REGIMES = ("SLF", "ALF", "SFF", "AFF")
+PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the lesson)
+    "rotation_std": ("rotation", False, "standard rotation"),
+    "rotation_adv": ("rotation", True, "adversarial rotation"),
+    "contrastive_adv": ("contrastive", True, "adversarial contrastive"),
+}
+# Lesson knobs per profile (config.py stays lesson-agnostic).
+KNOBS: dict[str, dict] = {
+    "quick": {"dataset": "digits", "image_size": 16, "channels": 1, "num_classes": 10,
+              "eps": 0.1, "train_steps": 3, "eval_steps": 10, "pretrain_epochs": 15,
+              "finetune_epochs": 10, "batch_size": 64, "n_eval": 397, "prefix": "transfer_digits"},
+    "full": {"dataset": "cifar10", "image_size": 32, "channels": 3, "num_classes": 10,
+             "eps": 8 / 255, "train_steps": 10, "eval_steps": 20, "pretrain_epochs": 100,
+             "finetune_epochs": 25, "batch_size": 128, "n_eval": 1000,
+             "prefix": "transfer_cifar10_r18"},
+}
+
+
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's settings for the active (or named) profile."""
+    return KNOBS[get_profile(profile).name]
+
+
+def build_encoder(profile: str | None = None) -> nn.Module:
+    """The lesson's encoder: a 4-conv CNN (quick) or a CIFAR ResNet-18 (full)."""
+    k = knobs(profile)
+    return ConvEncoder(k["channels"]) if k["dataset"] == "digits" else build_cifar_resnet18()
+
+
+def transfer_data(split: str, profile: str | None = None,
+                  device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The lesson's data: digits at 16x16 (train / val / test) or CIFAR-10 (its 'val' is the last
+    5,000 training images, 'train' the first 45,000, 'test' the first ``n_eval`` test images)."""
+    from .data import load_dataset
+
+    k = knobs(profile)
+    if k["dataset"] == "digits":
+        return load_dataset("digits", split, size=k["image_size"], device=device)
+    if split not in {"train", "val", "test"}:
+        raise ValueError(f"Unknown split {split!r}; use train, val or test.")
+    x, y = load_dataset("cifar10", "test" if split == "test" else "train")
+    if split == "test":  # PGD-20 on all 10,000 test images is slow; score the first n_eval
+        x, y = x[:k["n_eval"]], y[:k["n_eval"]]
+    else:
+        sl = slice(45000, None) if split == "val" else slice(0, 45000)
+        x, y = x[sl], y[sl]
+    return x.to(device) if device else x, y.to(device) if device else y
+
+
+# ----------------------------------------------------------------------------- fine-tuning
+def _set_mode(model: WithHead, linear: bool) -> None:
+    model.train()
+    if linear:
+        model.encoder.eval()  # frozen: no batch-norm statistics may leak or drift
+
+
+def finetune(encoder: nn.Module, regime: str, train: tuple[torch.Tensor, torch.Tensor],
+             num_classes: int = 10, epochs: int = 10, eps: float = 0.1, attack_steps: int = 3,
+             lr: float | None = None, batch_size: int = 64, seed: int = 0,
+             augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+             copy_encoder: bool = True) -> WithHead:
+    """Fine-tune ``encoder`` + a new linear head for a fixed number of epochs (no model selection).
+
+    ``regime`` in SLF / ALF / SFF / AFF (see the module docstring). Adversarial regimes train on
+    PGD-``attack_steps`` examples of radius ``eps`` (L-inf). The encoder is copied (masks of a
+    pruned encoder included) unless ``copy_encoder=False``. Returns the model in
+    eval mode.
+    """
+    if regime not in REGIMES:
+        raise ValueError(f"Unknown regime {regime!r}; use one of {REGIMES}.")
+    linear, adversarial = regime in {"SLF", "ALF"}, regime in {"ALF", "AFF"}
+    gen = seed_everything(seed)
+    x, y = train
+    enc = clone_module(encoder) if copy_encoder else encoder
+    model = WithHead(enc, nn.Linear(enc.feature_dim, num_classes)).to(x.device)
+    for p in enc.parameters():
+        p.requires_grad_(not linear)
+    params = [p for p in model.parameters() if p.requires_grad]
+    lr = lr if lr is not None else (1e-2 if linear else 1e-3)
+    opt = torch.optim.Adam(params, lr=lr)
+    steps = epochs * math.ceil(len(x) / batch_size)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps))
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=gen).to(x.device)
+        for i in range(0, len(x), batch_size):
+            xb, yb = x[perm[i:i + batch_size]], y[perm[i:i + batch_size]]
+            if augment is not None:
+                xb = augment(xb, gen)
+            if adversarial:
+                xb = pgd(model, xb, yb, eps, attack_steps, generator=gen)
+            _set_mode(model, linear)  # pgd() left the model in eval mode
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: int = 10,
+             batch_size: int = 500, seed: int = 0) -> dict[str, float]:
+    """SA and RA (PGD-``steps``, L-inf ``eps``, random start) of ``model`` on (x, y), in [0, 1]."""
+    gen = torch.Generator().manual_seed(seed)
+    model.eval()
+    clean = robust = 0
+    for i in range(0, len(x), batch_size):
+        xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+        with torch.no_grad():
+            clean += (model(xb).argmax(1) == yb).sum().item()
+        x_adv = pgd(model, xb, yb, eps, steps, generator=gen)
+        with torch.no_grad():
+            robust += (model(x_adv).argmax(1) == yb).sum().item()
+    return {"SA": clean / len(x), "RA": robust / len(x)}
+
+
+# ----------------------------------------------------------------------------- shipped encoders
+def encoder_name(which: str, profile: str | None = None) -> str:
+    """Checkpoint name of a pre-trained encoder, e.g. ``transfer_digits_rotation_adv``."""
+    if which not in PRETRAININGS:
+        raise KeyError(f"Unknown pre-training {which!r}; use one of {sorted(PRETRAININGS)}.")
+    return f"{knobs(profile)['prefix']}_{which}"
+
+
+def load_or_pretrain(which: str, retrain: bool = False, device: torch.device | str | None = None,
+                     log: Callable[[str], None] | None = None) -> nn.Module:
+    """A pre-trained encoder (eval mode): the shipped checkpoint (sha256-checked) or, when missing,
+    pre-trained now on the lesson's unlabelled training images and saved (minutes on a CPU in the
+    quick profile; hours on a GPU in the full profile)."""
+    from .models import load_or_train
+    from .pretrain import pretrain_encoder
+
+    pretext, adversarial, _ = PRETRAININGS[which]
+    k = knobs()
+    name = encoder_name(which)
+
+    def train(encoder: nn.Module) -> dict:
+        x, y = transfer_data("train", device=device)
+        encoder.to(x.device)
+        metrics = pretrain_encoder(encoder, x, pretext, k["pretrain_epochs"],
+                                   eps=k["eps"] if adversarial else 0.0,
+                                   attack_steps=k["train_steps"], log=log)
+        probe = finetune(encoder, "SLF", (x, y), k["num_classes"], k["finetune_epochs"],
+                         batch_size=k["batch_size"])
+        val = transfer_data("val", device=device)
+        metrics["val_SLF"] = evaluate(probe, *val, eps=k["eps"], steps=k["eval_steps"])
+        metrics["dataset"] = k["dataset"]
+        metrics["command"] = ("python scripts/train_transfer_encoders.py "
+                              f"--which {which} --threads 1")
+        if log:
+            log(f"{name}: linear probe on val SA {metrics['val_SLF']['SA']:.3f} "
+                f"RA {metrics['val_SLF']['RA']:.3f}")
+        return metrics
+
+    encoder = load_or_train(name, build_encoder, train, retrain=retrain)
+    return encoder.to(device).eval() if device is not None else encoder.eval()
+
+
+def sparse_finetune(pretrained: nn.Module, dense_tuned: nn.Module, sparsity: float,
+                    regime: str, train: tuple[torch.Tensor, torch.Tensor],
+                    profile: str | None = None, seed: int = 0) -> WithHead:
+    """One round of the double-win recipe: rank weights by magnitude in the dense fine-tuned
+    encoder, prune ``sparsity`` of them globally, rewind the rest to the pre-trained values, and
+    fine-tune again (same regime, same epoch budget) with the mask fixed."""
+    from .sparsity import prune_with_rewinding
+
+    k = knobs(profile)
+    ticket = prune_with_rewinding(pretrained, sparsity, scores_from=dense_tuned)
+    return finetune(ticket, regime, train, k["num_classes"], k["finetune_epochs"], k["eps"],
+                    k["train_steps"], batch_size=k["batch_size"], seed=seed, copy_encoder=False)
+
+
+# ----------------------------------------------------------------------------- shipped tables
+def results_file(kind: str, profile: str | None = None) -> str:
+    """Path under data/ of a multi-seed table (``kind`` = "matrix" or "sparsity") written by
+    ``scripts/transfer_results.py`` for the active profile."""
+    if kind not in {"matrix", "sparsity"}:
+        raise ValueError(f"kind must be 'matrix' or 'sparsity', got {kind!r}.")
+    name = get_profile(profile).name
+    return f"transfer/{kind}_seeds.csv" if name == "quick" else \
+        f"transfer/{knobs(profile)['prefix']}_{kind}_seeds.csv"
+
+
+def load_results(kind: str, profile: str | None = None):
+    """The shipped multi-seed table as a pandas DataFrame (sha256-checked)."""
+    import pandas as pd
+
+    from .data import data_path, verified_path
+
+    rel = results_file(kind, profile)
+    if not data_path(rel).is_file():
+        raise FileNotFoundError(
+            f"data/{rel} is missing: produce it with `python scripts/transfer_results.py "
+            f"--threads 1` (FRFM_PROFILE={get_profile(profile).name}; hours on a GPU in the full "
+            "profile, ~15 min on one CPU core in the quick one).")
+    return pd.read_csv(verified_path(rel))
