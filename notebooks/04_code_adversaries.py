@@ -51,8 +51,7 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tutorial_lib import checks, models, widgets
-from tutorial_lib import code
+from tutorial_lib import checks, code, models, widgets
 from tutorial_lib.code import attacks as code_attacks
 from tutorial_lib.code.evaluate import N_EVAL, attack_table
 from tutorial_lib.code.metrics import copy_frequent_baseline, most_frequent_name_baseline
@@ -184,7 +183,7 @@ renamed = my_rename(src, sites[0], "create")
 dead = code.insert_dead_code(renamed, 3, "if False:\n    download = None")
 print("sites:", sites, "\n"); print(dead)
 env = {}
-exec(dead, vars(colorsys).copy(), env)
+exec(dead, vars(colorsys).copy(), env)  # noqa: S102  (our own obfuscated stdlib code)
 rng = np.random.default_rng(0)
 inputs = [tuple(rng.random(3)) for _ in range(200)]
 same = all(env["rgb_to_hsv"](*x) == colorsys.rgb_to_hsv(*x) for x in inputs)
@@ -215,8 +214,9 @@ assert same and my_rename(src, sites[0], "create") == code.rename(src, sites[0],
 # $(E_t - E_w)\cdot\sum_{p \in \text{site}} g_p$. One backward pass scores every word at once:
 
 # %%
-from tutorial_lib.code.model import make_batch  # noqa: E402
-import torch  # noqa: E402
+import torch
+
+from tutorial_lib.code.model import make_batch
 
 p = next(q for q in programs if len(q.sites) >= 3)
 site = p.sites[0]
@@ -373,7 +373,7 @@ widgets.slider_explorer(
 # subtokens; ties keep the earlier site). Is a frequent name a better target than a random one?
 
 # %%
-from tutorial_lib.code import solutions  # noqa: E402
+from tutorial_lib.code import solutions
 
 
 def my_most_used_sites(program, k):

@@ -23,9 +23,15 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tutorial_lib import data  # noqa: E402
-from tutorial_lib.code.dataset import (Vocab, extract_functions, iter_python_files,  # noqa: E402
-                                       split_identifier, split_of, tokenize_code)
+from tutorial_lib import data
+from tutorial_lib.code.dataset import (
+    Vocab,
+    extract_functions,
+    iter_python_files,
+    split_identifier,
+    split_of,
+    tokenize_code,
+)
 
 PACKAGES = ["torch", "numpy", "scipy", "scikit-learn", "matplotlib", "timm", "torchvision",
             "pandas", "networkx", "pillow", "sympy", "scikit-image", "seaborn", "joblib", "mpmath",

@@ -1,30 +1,41 @@
 """Tests of tutorial_lib.code: tokenization, F1, obfuscation validity + semantics, attacks, models."""
 
 import ast
-import colorsys
 import calendar
+import colorsys
+import difflib
 import fnmatch
+import heapq
 import html
 import inspect
-import difflib
-import heapq
-import random
 import shlex
 import statistics
 import string
 import textwrap
 
 import pytest
-import torch
 
 from tutorial_lib import models
-from tutorial_lib.code import (INSERT, apply_edits, attack, edits_to_source, insert_dead_code,
-                               load_functions, load_name_model, load_vocab, make_program,
-                               predict_names, rename, rename_sites, subtoken_f1, tokenize_code)
+from tutorial_lib.code import (
+    INSERT,
+    apply_edits,
+    attack,
+    edits_to_source,
+    insert_dead_code,
+    load_functions,
+    load_name_model,
+    load_vocab,
+    make_program,
+    predict_names,
+    rename,
+    rename_sites,
+    subtoken_f1,
+    tokenize_code,
+)
 from tutorial_lib.code.attacks import program_losses
-from tutorial_lib.code.dataset import model_input, normalize_function, split_identifier
+from tutorial_lib.code.dataset import normalize_function, split_identifier
 from tutorial_lib.code.metrics import copy_frequent_baseline
-from tutorial_lib.code.model import STANDARD, ROBUST, make_batch, predict_tokens
+from tutorial_lib.code.model import ROBUST, STANDARD, make_batch, predict_tokens
 from tutorial_lib.code.obfuscate import _Renamer
 from tutorial_lib.code.train import evaluation_report
 
@@ -159,7 +170,7 @@ def test_obfuscated_functions_behave_identically(fn, args):
     want = fn(*args)
     for v in variants:
         env = dict(vars(inspect.getmodule(fn)))
-        exec(compile(v, "<obfuscated>", "exec"), env)
+        exec(compile(v, "<obfuscated>", "exec"), env)  # noqa: S102
         assert env[fn.__name__](*args) == want, v
     assert len(variants) >= 2
 
@@ -220,3 +231,22 @@ def test_attacks_never_lower_the_loss_and_lower_f1(std_model, test_recs):
         assert adv_f1 <= clean_f1 - 0.02
     with pytest.raises(ValueError, match="Unknown attack"):
         attack(std_model, progs[:2], vocab, "fgsm")
+
+
+def test_full_profile_corpus_folder_and_bigger_model(tmp_path, monkeypatch):
+    from tutorial_lib.code.dataset import functions_from_directory, load_corpus
+    from tutorial_lib.code.model import build_model, checkpoint_name
+    (tmp_path / "m.py").write_text(SRC + "\n\ndef read_text_file(path):\n    with open(path) as fh:\n"
+                                   "        return fh.read()\n")
+    recs = functions_from_directory(tmp_path)
+    assert {r["name"] for r in recs} == {"count_words", "read_text_file"}
+    assert recs[0]["target"] == split_identifier(recs[0]["name"])
+    monkeypatch.setenv("FRFM_PROFILE", "full")
+    monkeypatch.setenv("FRFM_CODE_DIR", str(tmp_path))
+    split = recs[0]["split"]
+    assert len(load_corpus(split)) == len(load_functions(split)) + 2
+    assert checkpoint_name(STANDARD) == "code_names_full"
+    model = build_model(len(load_vocab()))
+    assert model.d == 256 and model.max_len == 320
+    with pytest.raises(FileNotFoundError):
+        functions_from_directory(tmp_path / "missing")

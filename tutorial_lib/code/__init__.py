@@ -11,7 +11,27 @@ from .metrics import subtoken_f1
 from .model import ROBUST, STANDARD, load_name_model, predict_names, predict_tokens
 from .obfuscate import insert_dead_code, rename, rename_many, rename_sites
 
-__all__ = ["ATTACKS", "INSERT", "Program", "ROBUST", "STANDARD", "apply_edits", "attack",
-           "edits_to_source", "insert_dead_code", "load_functions", "load_name_model", "load_vocab",
-           "make_program", "model_input", "predict_names", "predict_tokens", "rename", "rename_many",
-           "rename_sites", "split_identifier", "subtoken_f1", "tokenize_code"]
+__all__ = [
+           "ATTACKS",
+           "INSERT",
+           "ROBUST",
+           "STANDARD",
+           "Program",
+           "apply_edits",
+           "attack",
+           "edits_to_source",
+           "insert_dead_code",
+           "load_functions",
+           "load_name_model",
+           "load_vocab",
+           "make_program",
+           "model_input",
+           "predict_names",
+           "predict_tokens",
+           "rename",
+           "rename_many",
+           "rename_sites",
+           "split_identifier",
+           "subtoken_f1",
+           "tokenize_code",
+]

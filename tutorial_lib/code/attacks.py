@@ -83,7 +83,7 @@ def apply_edits(p: Program, edits: dict[str, str]) -> tuple[list[str], dict[str,
             pos[INSERT].append(len(out))
             out += [edits[INSERT], "=", "none"]
         if o is not None and o in edits and o != INSERT:
-            if not (prev == o):  # one occurrence may span several subtokens
+            if prev != o:  # one occurrence may span several subtokens
                 pos[o].append(len(out))
                 out.append(edits[o])
         else:
@@ -197,7 +197,7 @@ def attack(model: NamePredictor, programs: list[Program], vocab: Vocab, kind: st
             cur = [_random_edits(p, p.sites, cands, r) for p, r in zip(progs, rngs)]
         else:
             cur = start
-        best = [dict() for _ in progs]
+        best: list[dict] = [{} for _ in progs]
         best_loss = program_losses(model, progs, best, vocab)
         for cand in [start] + [None] * steps:
             if cand is None:

@@ -121,7 +121,7 @@ class Vocab:
         return self.stoi.get(tok, UNK)
 
     @classmethod
-    def build(cls, token_lists, size: int) -> "Vocab":
+    def build(cls, token_lists, size: int) -> Vocab:
         counts = Counter(t for toks in token_lists for t in toks if t not in SPECIALS)
         return cls(SPECIALS + [t for t, _ in counts.most_common(size - len(SPECIALS))])
 

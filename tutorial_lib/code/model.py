@@ -9,15 +9,21 @@ distribution over the vocabulary with a copy distribution over the input positio
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..config import get_profile
-from .dataset import BOS, EOS, PAD, UNK, SPECIALS, Vocab, load_vocab, model_input, split_identifier, tokenize_code
+from .dataset import (
+    BOS,
+    EOS,
+    PAD,
+    UNK,
+    Vocab,
+    load_vocab,
+    model_input,
+)
 
 # Lesson knobs per profile (model size, input window, training budget).
 MODEL_CONFIGS = {
@@ -219,7 +225,7 @@ def checkpoint_name(name: str, profile: str | None = None) -> str:
 
 
 def base_name(ckpt: str) -> str:
-    return ckpt[:-len("_full")] if ckpt.endswith("_full") else ckpt
+    return ckpt.removesuffix("_full")
 
 
 def load_name_model(name: str = STANDARD, device: torch.device | str | None = None) -> NamePredictor:

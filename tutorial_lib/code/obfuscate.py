@@ -84,9 +84,7 @@ def rename_sites(source: str) -> list[str]:
             blocked.add(n.attr)
         elif isinstance(n, ast.keyword) and n.arg:
             blocked.add(n.arg)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            blocked.add(n.name)
-        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+        elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
             blocked.add(n.name)
         elif isinstance(n, ast.MatchMapping) and n.rest:
             blocked.add(n.rest)

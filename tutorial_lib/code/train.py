@@ -86,7 +86,7 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
             batches = length_buckets([len(r["source"]) for r in train], batch_size, rng)
         idx = batches.pop()
         toks = [train_tokens(i) for i in idx]
-        n_adv = int(round(adv_fraction * len(idx)))
+        n_adv = round(adv_fraction * len(idx))
         if n_adv:
             adv_idx = idx[:n_adv]
             for i in adv_idx:
@@ -143,7 +143,7 @@ def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], trai
         t = list(t[:model.max_len])
         rng.shuffle(t)
         shuffled.append(t)
-    r = lambda d: {k: round(v, 4) for k, v in d.items()}  # noqa: E731
+    r = lambda d: {k: round(v, 4) for k, v in d.items()}
     return {"test_n": len(test), "test": r(model_f1), "baseline_most_frequent_name": r(base_freq),
             "baseline_copy_two_frequent_body_subtokens": r(base_copy),
             "test_loss": round(mean_loss(model, toks, trues, vocab), 4),
