@@ -130,7 +130,8 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
 
 
 def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], train: list[dict]) -> dict:
-    """Test-file F1 of the model beside the two baselines, and the shuffled-input check."""
+    """Test-file F1 of the model beside the two baselines, and two checks that it reads its input:
+    the loss with each body's subtokens shuffled (order) and with another function's body."""
     toks = tokens_of(test)
     trues = [r["target"] for r in test]
     model_f1 = evaluate_f1(model, test, vocab, toks)
@@ -147,7 +148,8 @@ def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], trai
     return {"test_n": len(test), "test": r(model_f1), "baseline_most_frequent_name": r(base_freq),
             "baseline_copy_two_frequent_body_subtokens": r(base_copy),
             "test_loss": round(mean_loss(model, toks, trues, vocab), 4),
-            "test_loss_shuffled_input": round(mean_loss(model, shuffled, trues, vocab), 4)}
+            "test_loss_shuffled_input": round(mean_loss(model, shuffled, trues, vocab), 4),
+            "test_loss_other_input": round(mean_loss(model, toks[1:] + toks[:1], trues, vocab), 4)}
 
 
 def train_for_checkpoint(name: str, model: NamePredictor, profile: str | None = None,
