@@ -1,0 +1,162 @@
+"""Speed of notebook 01's probes, side by side in one run.
+
+    python scripts/bench.py --threads 1                       # corruptions + PGD
+    python scripts/bench.py --threads 1 --only pgd --torchattacks /tmp/bench-venv/lib/python3.11/site-packages
+
+1. Corruptions: ``tutorial_lib.corruptions`` (batched torch) against a per-image NumPy/SciPy
+   implementation of the same formulas (written below), on the digits test split; also the largest
+   pixel difference between the two where the corruption is deterministic.
+2. PGD: ``tutorial_lib.attacks.pgd`` against the bound ``steps x (forward + backward)`` of the same
+   model on the same batch (measured with ``attacks.input_gradient``), and against torchattacks'
+   PGD when a folder holding torchattacks is given (install it with ``--no-deps`` into a throwaway
+   venv; it is appended to ``sys.path`` so this environment's torch is used).
+
+Timings are the minimum over ``--repeats`` runs (noise on a shared machine only adds time).
+imagecorruptions is not compared: it does not import with current setuptools, and its
+glass/gaussian blur and fog crash with scikit-image 0.26 / NumPy 2 (see the design pitfalls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import scipy.fft
+import scipy.ndimage
+import torch
+
+from tutorial_lib import attacks
+from tutorial_lib import corruptions as C
+from tutorial_lib.data import load_digits_tensors
+from tutorial_lib.models import load_model
+
+
+# ----------------------------------------------------------------------------- per-image NumPy
+def np_conv(img: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return np.stack([scipy.ndimage.correlate(c, k, mode="mirror") for c in img])
+
+
+def np_jpeg(img: np.ndarray, q: int) -> np.ndarray:
+    table = C.quant_table(q).numpy()
+    v = np.round(img[0] * 255) - 128
+    out = np.empty_like(v)
+    for i in range(0, v.shape[0], 8):
+        for j in range(0, v.shape[1], 8):
+            coef = scipy.fft.dctn(v[i:i + 8, j:j + 8], norm="ortho")
+            out[i:i + 8, j:j + 8] = scipy.fft.idctn(np.round(coef / table) * table, norm="ortho")
+    return (np.clip(np.round(out + 128), 0, 255) / 255)[None]
+
+
+def numpy_corrupt(img: np.ndarray, name: str, severity: int, rng: np.random.Generator,
+                  angle: float = 0.0) -> np.ndarray:
+    """One (C, H, W) image, the same formulas as tutorial_lib.corruptions, NumPy/SciPy per image."""
+    p = C.PARAMS[name][severity - 1]
+    if name == "gaussian_noise":
+        out = img + rng.normal(size=img.shape) * p
+    elif name == "shot_noise":
+        out = rng.poisson(img * p) / p
+    elif name == "impulse_noise":
+        hit = rng.random(img.shape) < p
+        out = np.where(hit, (rng.random(img.shape) < 0.5).astype(img.dtype), img)
+    elif name == "defocus_blur":
+        out = np_conv(img, C.disk_kernel(p).numpy())
+    elif name == "gaussian_blur":
+        out = np_conv(img, C.gaussian_kernel(p).numpy())
+    elif name == "motion_blur":
+        out = np_conv(img, C.motion_kernels(*p, torch.tensor([angle]))[0].numpy())
+    elif name == "brightness":
+        out = img + p
+    elif name == "contrast":
+        out = (img - img.mean()) * p + img.mean()
+    elif name == "jpeg":
+        out = np_jpeg(img, p)
+    else:
+        raise KeyError(name)
+    return np.clip(out, 0, 1)
+
+
+NUMPY_NAMES = ["gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "gaussian_blur",
+               "motion_blur", "brightness", "contrast", "jpeg"]
+DETERMINISTIC = {"defocus_blur", "gaussian_blur", "brightness", "contrast", "jpeg"}
+
+
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
+    xs = x.numpy().astype(np.float64)
+    print(f"\n## corruptions: {len(x)} digits {tuple(x.shape[1:])}, severity {severity}, "
+          f"best of {repeats}")
+    print(f"{'corruption':16s} {'kit ms':>8s} {'numpy ms':>9s} {'ratio':>7s} {'max |diff|':>10s}")
+    tot_k = tot_n = 0.0
+    for name in NUMPY_NAMES:
+        kit = lambda name=name: C.corrupt(x, name, severity, torch.Generator().manual_seed(0))
+        rng = np.random.default_rng(0)
+        ref = lambda name=name, rng=rng: np.stack([numpy_corrupt(im, name, severity, rng)
+                                                 for im in xs])
+        tk, tn = best_of(kit, repeats), best_of(ref, repeats)
+        tot_k, tot_n = tot_k + tk, tot_n + tn
+        diff = (f"{np.abs(kit().numpy() - ref()).max():.1e}" if name in DETERMINISTIC else "random")
+        print(f"{name:16s} {tk * 1e3:8.1f} {tn * 1e3:9.1f} {tn / tk:6.1f}x {diff:>10s}")
+    print(f"{'all nine':16s} {tot_k * 1e3:8.1f} {tot_n * 1e3:9.1f} {tot_n / tot_k:6.1f}x")
+
+
+def bench_pgd(x: torch.Tensor, y: torch.Tensor, steps: int, repeats: int, ta_path: str | None) -> None:
+    eps, alpha = 8 / 255, 2 / 255
+    print(f"\n## PGD L-inf: {len(x)} images, {steps} steps, eps 8/255, step 2/255, best of {repeats}")
+    ta = None
+    if ta_path:
+        sys.path.append(ta_path)
+        try:
+            import torchattacks as ta
+        except Exception as err:  # noqa: BLE001
+            print(f"torchattacks not importable from {ta_path}: {type(err).__name__}: {err}")
+    print(f"{'model':6s} {'fwd+bwd ms':>10s} {'bound ms':>9s} {'kit ms':>8s} {'bound/kit':>9s}"
+          + ("  torchattacks ms  ta/kit" if ta else ""))
+    for name in ("vit_digits", "cnn_digits"):
+        m = load_model(name)
+        fb = best_of(lambda m=m: attacks.input_gradient(m, x, y), repeats)
+        kit = best_of(lambda m=m: attacks.pgd(m, x, y, eps, steps=steps, step_size=alpha,
+                                          generator=torch.Generator().manual_seed(0)), repeats)
+        line = f"{name[:3]:6s} {fb * 1e3:10.1f} {steps * fb * 1e3:9.1f} {kit * 1e3:8.1f} {steps * fb / kit:8.2f}x"
+        if ta:
+            atk = ta.PGD(m, eps=eps, alpha=alpha, steps=steps, random_start=True)
+            t = best_of(lambda atk=atk: atk(x, y), repeats)
+            line += f"  {t * 1e3:15.1f}  {t / kit:5.2f}x"
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--only", choices=["corruptions", "pgd"], default=None)
+    parser.add_argument("--n", type=int, default=397, help="images for the corruption bench")
+    parser.add_argument("--n-pgd", type=int, default=64, help="images for the PGD bench")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--torchattacks", default=None,
+                        help="site-packages folder of a throwaway venv holding torchattacks")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    x, y = load_digits_tensors("test")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); shared machine: "
+          "absolute times are inflated by other jobs, the ratios much less")
+    if args.only in (None, "corruptions"):
+        bench_corruptions(x[:args.n], 3, args.repeats)
+    if args.only in (None, "pgd"):
+        bench_pgd(x[:args.n_pgd], y[:args.n_pgd], args.steps, args.repeats, args.torchattacks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Notebook 01's data/model plumbing: the quick profile never touches the network; the full
+profile fails early, with what to do, when its data is missing."""
+
+import socket
+
+import pytest
+
+from tutorial_lib import benchmarks
+
+
+def test_quick_profile_never_calls_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the quick profile tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    from tutorial_lib.config import get_profile
+    from tutorial_lib.models import load_model
+
+    prof = get_profile()
+    s = benchmarks.settings()
+    x, y = benchmarks.evaluation_set(s["n_corrupt"])
+    assert x.shape == (s["n_corrupt"], 1, 32, 32) and len(y) == len(x)
+    sets = benchmarks.ood_sets(20)
+    assert set(sets) == {"in", "near", "far"}
+    assert set(sets["near"].shape[1:]) == {1, 32} and len(sets["far"]) == 20
+    for name in [*prof.models.values(), *benchmarks.ood_models().values()]:
+        load_model(name)
+
+
+def test_full_profile_fails_early_without_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("FRFM_PROFILE", "full")
+    monkeypatch.delenv("FRFM_DATA_DIR", raising=False)
+    with pytest.raises(FileNotFoundError, match="FRFM_DATA_DIR.*FRFM_PROFILE=quick"):
+        benchmarks.evaluation_set(10)
+    monkeypatch.setenv("FRFM_DATA_DIR", str(tmp_path))  # a folder without val/
+    with pytest.raises(FileNotFoundError, match="val/<wnid>"):
+        benchmarks.ood_sets(10)
+    assert benchmarks.ood_models() == {"vit": "vit_small_patch16_224", "cnn": "resnet50"}
+    assert benchmarks.settings()["n_attack"] > benchmarks.settings("quick")["n_attack"]
