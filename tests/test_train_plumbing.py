@@ -75,3 +75,10 @@ def test_plot_helpers_draw(tmp_path):
     plotting.prediction_bars(ax, torch.softmax(torch.randn(10), 0), true_label=3)
     assert len(ax.patches) == 10
     plt.close("all")
+
+
+def test_check_function_accepts_numpy_answers(capsys):
+    import numpy as np
+    ref = lambda v: torch.tensor(v) * 2  # noqa: E731
+    assert checks.check_function(lambda v: np.array(v) * 2, ref, [([1.0, 2.0],)]) is not ref
+    assert checks.check_function(lambda v: np.array(v) * 3, ref, [([1.0, 2.0],)]) is ref

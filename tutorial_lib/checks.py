@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 
 def _close(a: Any, b: Any, atol: float) -> bool:
-    if torch.is_tensor(a) or torch.is_tensor(b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) or torch.is_tensor(a) or torch.is_tensor(b):
         a, b = torch.as_tensor(a).float().cpu(), torch.as_tensor(b).float().cpu()
         return a.shape == b.shape and torch.allclose(a, b, atol=atol, rtol=0)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
