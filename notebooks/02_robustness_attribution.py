@@ -248,7 +248,7 @@ assert torch.allclose(basis_image(S, 2, 3), fourier.fourier_basis(S, torch.tenso
 # per-direction loops of the same computation. On the kit's shared 2-core CPU the gain was
 # modest — 1.2× over one call per distinct direction, 1.5× over one call per frequency — because
 # every image costs the same arithmetic either way; on a GPU, where one call of thousands of
-# images costs little more than a call of 24, batching should matter far more: not measured
+# images costs little more than a call of 16, batching should matter far more: not measured
 # here.) The full profile evaluates one frequency in 8 per axis of the 224 × 224 grid and says so
 # below. Digits hold almost no fine detail, so we also run the same probe on real photographs
 # (random crops of the scikit-image photos, made grey and 32 px for the digit models): there we

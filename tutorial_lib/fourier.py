@@ -20,7 +20,7 @@ import torch.nn as nn
 # images per direction. low_r / high_r: band edges. batch_size: images per forward call (on a
 # CPU a few hundred is faster per image than thousands; on a GPU use more).
 FOURIER = {
-    "quick": {"norm": 4.0, "stride": 1, "photo_stride": 2, "n_images": 24, "n_photos": 24,
+    "quick": {"norm": 4.0, "stride": 1, "photo_stride": 2, "n_images": 16, "n_photos": 16,
               "low_r": 4.0, "high_r": 12.0, "cutoffs": (2, 4, 8, 12), "n_filter": 200,
               "batch_size": 256},
     "full": {"norm": 28.0, "stride": 8, "photo_stride": 8, "n_images": 32, "n_photos": 32,
