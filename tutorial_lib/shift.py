@@ -26,6 +26,7 @@ from scipy.stats import norm
 from torch import nn
 
 from . import data
+from .device import seed_everything
 from .models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 from .train import accuracy, train_classifier
 
@@ -167,6 +168,7 @@ def train_line_model(spec: LineModel, log=None) -> tuple[ImageClassifier, dict]:
     """Train one family member (no augmentation, AdamW + cosine, best-validation epoch)."""
     x, y = data.load_digits_tensors("train")
     val = data.load_digits_tensors("val")
+    seed_everything(spec.seed)  # the weight init too, so a member is the same in any process
     model = build_line_model(spec)
     train_classifier(model, (x[:spec.n_train], y[:spec.n_train]), val, epochs=spec.epochs,
                      lr=3e-3, weight_decay=1e-4, batch_size=32, warmup_epochs=1,
