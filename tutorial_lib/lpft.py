@@ -21,6 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .pretrain import WithHead
+from .train import accuracy  # noqa: F401 - part of this module's API (lpft.accuracy)
+
 # Lesson knobs per profile.
 SETTINGS = {
     "quick": {
@@ -218,15 +221,8 @@ def fit_linear_probe(
     return head.eval()
 
 
-class Probed(nn.Module):
-    """Encoder + linear head: the model LP, FT and LP-FT all end with."""
-
-    def __init__(self, encoder: nn.Module, head: nn.Linear) -> None:
-        super().__init__()
-        self.encoder, self.head = encoder, head
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encoder(x))
+# Encoder + linear head: the model LP, FT and LP-FT all end with (the kit's one such wrapper).
+Probed = WithHead
 
 
 def finetune_model(
@@ -255,17 +251,6 @@ def finetune_model(
             opt.step()
             sched.step()
     return model.eval()
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> float:
-    """Top-1 accuracy (eval mode, batched)."""
-    model.eval()
-    hits = sum(
-        (model(x[i : i + batch_size]).argmax(1) == y[i : i + batch_size]).sum().item()
-        for i in range(0, len(x), batch_size)
-    )
-    return hits / len(x)
 
 
 @torch.no_grad()
