@@ -33,6 +33,7 @@ import torch
 from tutorial_lib import attacks
 from tutorial_lib import corruptions as C
 from tutorial_lib.data import load_digits_tensors
+from tutorial_lib.device import device as pick_device
 from tutorial_lib.models import load_model
 
 
@@ -61,8 +62,8 @@ def numpy_corrupt(img: np.ndarray, name: str, severity: int, rng: np.random.Gene
     elif name == "shot_noise":
         out = rng.poisson(img * p) / p
     elif name == "impulse_noise":
-        hit = rng.random(img.shape) < p
-        out = np.where(hit, (rng.random(img.shape) < 0.5).astype(img.dtype), img)
+        u = rng.random(img.shape)
+        out = np.where(u < p, (u < p / 2).astype(img.dtype), img)
     elif name == "defocus_blur":
         out = np_conv(img, C.disk_kernel(p).numpy())
     elif name == "gaussian_blur":
@@ -85,19 +86,28 @@ NUMPY_NAMES = ["gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", 
 DETERMINISTIC = {"defocus_blur", "gaussian_blur", "brightness", "contrast", "jpeg"}
 
 
+def _sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def best_of(fn, repeats: int) -> float:
+    """Minimum wall time over ``repeats`` calls (after one warm-up call; CUDA synchronised)."""
+    fn()
     times = []
     for _ in range(repeats):
+        _sync()
         t0 = time.perf_counter()
         fn()
+        _sync()
         times.append(time.perf_counter() - t0)
     return min(times)
 
 
 def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
-    xs = x.numpy().astype(np.float64)
+    xs = x.cpu().numpy().astype(np.float64)
     print(f"\n## corruptions: {len(x)} digits {tuple(x.shape[1:])}, severity {severity}, "
-          f"best of {repeats}")
+          f"best of {repeats}; kit on {x.device}, NumPy on the CPU")
     print(f"{'corruption':16s} {'kit ms':>8s} {'numpy ms':>9s} {'ratio':>7s} {'max |diff|':>10s}")
     tot_k = tot_n = 0.0
     for name in NUMPY_NAMES:
@@ -107,7 +117,7 @@ def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
                                                  for im in xs])
         tk, tn = best_of(kit, repeats), best_of(ref, repeats)
         tot_k, tot_n = tot_k + tk, tot_n + tn
-        diff = (f"{np.abs(kit().numpy() - ref()).max():.1e}" if name in DETERMINISTIC else "random")
+        diff = (f"{np.abs(kit().cpu().numpy() - ref()).max():.1e}" if name in DETERMINISTIC else "random")
         print(f"{name:16s} {tk * 1e3:8.1f} {tn * 1e3:9.1f} {tn / tk:6.1f}x {diff:>10s}")
     print(f"{'all nine':16s} {tot_k * 1e3:8.1f} {tot_n * 1e3:9.1f} {tot_n / tot_k:6.1f}x")
 
@@ -125,7 +135,7 @@ def bench_pgd(x: torch.Tensor, y: torch.Tensor, steps: int, repeats: int, ta_pat
     print(f"{'model':6s} {'fwd+bwd ms':>10s} {'bound ms':>9s} {'kit ms':>8s} {'bound/kit':>9s}"
           + ("  torchattacks ms  ta/kit" if ta else ""))
     for name in ("vit_digits", "cnn_digits"):
-        m = load_model(name)
+        m = load_model(name, device=x.device)
         fb = best_of(lambda m=m: attacks.input_gradient(m, x, y), repeats)
         kit = best_of(lambda m=m: attacks.pgd(m, x, y, eps, steps=steps, step_size=alpha,
                                           generator=torch.Generator().manual_seed(0)), repeats)
@@ -147,11 +157,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--torchattacks", default=None,
                         help="site-packages folder of a throwaway venv holding torchattacks")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: tutorial_lib's choice)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    dev = torch.device(args.device) if args.device else pick_device()
     x, y = load_digits_tensors("test")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); shared machine: "
-          "absolute times are inflated by other jobs, the ratios much less")
+    x, y = x.to(dev), y.to(dev)
+    print(f"torch {torch.__version__}, device {dev}, {torch.get_num_threads()} CPU thread(s); on a "
+          "shared machine absolute times are inflated by other jobs, the ratios much less")
     if args.only in (None, "corruptions"):
         bench_corruptions(x[:args.n], 3, args.repeats)
     if args.only in (None, "pgd"):

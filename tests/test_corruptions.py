@@ -121,3 +121,12 @@ def test_corruption_errors_on_the_shipped_models(digits):
     assert e["clean"][0] < 0.05  # the shipped CNN is ~99% accurate
     assert e["gaussian_noise"][4] > e["gaussian_noise"][0] + 0.2  # strong noise hurts
     assert len(e["jpeg"]) == 5
+
+
+def test_impulse_noise_hits_the_stated_fraction_half_salt_half_pepper():
+    x = torch.full((64, 1, 32, 32), 0.5)
+    for s, p in enumerate(PARAMS["impulse_noise"], start=1):
+        out = corrupt(x, "impulse_noise", s, torch.Generator().manual_seed(s))
+        hit = out != 0.5
+        assert abs(hit.float().mean().item() - p) < 0.01, (s, p)
+        assert abs((out[hit] == 1).float().mean().item() - 0.5) < 0.03, s

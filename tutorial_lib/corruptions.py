@@ -180,12 +180,13 @@ def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     v = v.round() - 128
     H, W = v.shape[-2:]
     blocks = v.view(n, c, H // 8, 8, W // 8, 8).permute(0, 1, 2, 4, 3, 5)  # (n,c,bh,bw,8,8)
-    d = dct_matrix().to(x)
+    d = dct_matrix()
+    k = torch.kron(d, d).to(x)  # 2-D DCT of a flattened 8x8 block: vec(D B D^T) = (D kron D) vec(B)
     tables = [quant_table(quality, chroma=(c == 3 and ch > 0)) for ch in range(c)]
-    q = torch.stack(tables).to(x).view(1, c, 1, 1, 8, 8)
-    coef = d @ blocks @ d.T
-    rec = d.T @ ((coef / q).round() * q) @ d + 128
-    v = rec.permute(0, 1, 2, 4, 3, 5).reshape(n, c, H, W)
+    q = torch.stack(tables).to(x).view(1, c, 1, 1, 64)
+    coef = blocks.reshape(n, c, H // 8, W // 8, 64) @ k.T  # one GEMM for every block
+    rec = ((coef / q).round() * q) @ k + 128
+    v = rec.view(n, c, H // 8, W // 8, 8, 8).permute(0, 1, 2, 4, 3, 5).reshape(n, c, H, W)
     if c == 3:
         v = v - torch.tensor([0, 128, 128], device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
         mi = torch.tensor([[1.0, 0.0, 1.402], [1.0, -0.344136, -0.714136], [1.0, 1.772, 0.0]],
@@ -205,10 +206,8 @@ def _shot_noise(x, p, g):
 
 
 def _impulse_noise(x, p, g):
-    u = _rand(x.shape, g, x)
-    salt = _rand(x.shape, g, x) < 0.5
-    hit = u < p
-    return torch.where(hit, salt.to(x.dtype), x)
+    u = _rand(x.shape, g, x)  # one uniform per pixel: hit if u < p, and then salt if u < p / 2
+    return torch.where(u < p, (u < p / 2).to(x.dtype), x)
 
 
 def _defocus_blur(x, p, g):
