@@ -18,8 +18,8 @@ from .model import NamePredictor, make_batch, mean_loss, predict_tokens
 
 # steps are the budget (equal for the standard and the adversarial model); max_minutes a guard.
 TRAIN_CONFIGS = {
-    "quick": {"steps": 500, "batch_size": 64, "lr": 1e-3, "warmup": 50, "eval_every": 125,
-              "n_val": 400, "adv_fraction": 0.5, "adv_k": 5, "max_minutes": 40},
+    "quick": {"steps": 4000, "batch_size": 64, "lr": 1e-3, "warmup": 200, "eval_every": 500,
+              "n_val": 400, "adv_fraction": 0.5, "adv_k": 5, "max_minutes": 150},
     "full": {"steps": 30000, "batch_size": 128, "lr": 5e-4, "warmup": 1000, "eval_every": 2000,
              "n_val": 1500, "adv_fraction": 0.5, "adv_k": 5, "max_minutes": 600},
 }
@@ -114,7 +114,7 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
             history.append({"step": step, "seconds": round(elapsed, 1), "train_loss": round(loss.item(), 4),
                             "val_f1": round(f1, 4)})
             if log:
-                log(f"step {step}/{steps}  loss {float(loss):.3f}  val F1 {f1:.3f}  {elapsed:.0f} s")
+                log(f"step {step}/{steps}  loss {loss.item():.3f}  val F1 {f1:.3f}  {elapsed:.0f} s")
             if f1 > best["val_f1"]:
                 best = {"val_f1": round(f1, 4), "step": step}
                 best_state = copy.deepcopy(model.state_dict())
