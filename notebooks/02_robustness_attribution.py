@@ -244,11 +244,13 @@ assert torch.allclose(basis_image(S, 2, 3), fourier.fourier_basis(S, torch.tenso
 # An $S \times S$ image has $S^2$ frequencies, but $(i, j)$ and $(-i, -j)$ give the same real
 # basis image, so only $(S^2 + 4)/2$ are distinct (514 of 1,024 at 32 px). `fourier.fourier_heatmap`
 # builds all distinct basis images at once and pushes *directions × images* through the model in
-# large batches — no Python loop over frequencies. (`scripts/bench_fourier.py` times it against
-# per-direction loops of the same computation. On the kit's shared 2-core CPU the gain was
-# modest — 1.2× over one call per distinct direction, 1.5× over one call per frequency — because
-# every image costs the same arithmetic either way; on a GPU, where one call of thousands of
-# images costs little more than a call of 16, batching should matter far more: not measured
+# batches — no Python loop over frequencies. (`scripts/bench_fourier.py` times it against
+# per-direction loops of the same computation. On a CPU batching buys nothing: every image costs
+# the same arithmetic, and past a few dozen images per call the activations fall out of the cache
+# and each image gets *slower* — on an idle 2-core machine 256 images per call took 22 s for the
+# ViT's map against 19 s for one call of 32 images per direction (CNN: 31 s against 12 s). So the
+# quick profile sends 64 images per call. On a GPU, where one call of thousands of images costs
+# little more than a call of 16, batching is what makes the full map affordable: not measured
 # here.) The full profile evaluates one frequency in 8 per axis of the 224 × 224 grid and says so
 # below. Digits hold almost no fine detail, so we also run the same probe on real photographs
 # (random crops of the scikit-image photos, made grey and 32 px for the digit models): there we

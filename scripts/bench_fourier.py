@@ -48,14 +48,15 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=32, help="test images per direction")
     parser.add_argument("--norm", type=float, default=4.0)
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="images per forward call (default: 256 on a CPU, 8192 on a GPU)")
+                        help="images per forward call (default: 64 on a CPU, the fastest per image "
+                        "there, see scripts/bench_batch.py; 8192 on a GPU)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-full-loop", action="store_true", help="skip loop-1024")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: tutorial_lib's choice)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device) if args.device else pick_device()
-    args.batch_size = args.batch_size or (8192 if dev.type == "cuda" else 256)
+    args.batch_size = args.batch_size or (8192 if dev.type == "cuda" else 64)
     model = load_model(args.model, device=dev)
     x, y = load_dataset("digits", "test", n=args.images, device=dev)
     fourier.fourier_heatmap(model, x[:4], y[:4], args.norm, stride=8)  # warm-up

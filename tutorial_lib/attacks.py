@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .device import eval_batch_size
+
 
 def input_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Gradient of the mean cross-entropy w.r.t. the input, model parameters untouched."""
@@ -64,7 +66,7 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: i
 
 
 def robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps_values: Sequence[float],
-                    norm: str = "linf", steps: int = 10, batch_size: int = 256, seed: int = 0,
+                    norm: str = "linf", steps: int = 10, batch_size: int | None = None, seed: int = 0,
                     return_adv: bool = False) -> list[float] | tuple[list[float], list[torch.Tensor]]:
     """Accuracy under PGD (``steps`` steps, default step size, random start) at each budget.
 
@@ -79,6 +81,7 @@ def robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps_valu
         raise ValueError(f"norm must be 'linf' or 'l2', got {norm!r}.")
     if any(e < 0 for e in eps_values):
         raise ValueError(f"eps values must be >= 0, got {list(eps_values)}.")
+    batch_size = batch_size or eval_batch_size(x.device)
     model.eval()
     with torch.no_grad():
         still = torch.cat([model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]

@@ -43,6 +43,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .device import eval_batch_size
+
 LENGTH_SCALE = 0.5  # pixel lengths, ImageNet-C -> 32-px digits (see module doc)
 
 # severity 1..5 parameters (ImageNet-C's, adapted as described above)
@@ -290,12 +292,13 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
 @torch.no_grad()
 def corruption_errors(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
                       names: Iterable[str] = CORRUPTIONS, seed: int = 0,
-                      batch_size: int = 512) -> dict[str, dict[str, list[float]]]:
+                      batch_size: int | None = None) -> dict[str, dict[str, list[float]]]:
     """Top-1 error of each model on every corruption and severity, plus ``"clean"``.
 
     Each corrupted batch is made once (seeded per corruption and severity) and shown to every
     model. Returns ``{model: {"clean": [err], name: [err at severity 1..5], ...}}``.
     """
+    batch_size = batch_size or eval_batch_size(x.device)
     def err(m: nn.Module, xs: torch.Tensor) -> float:
         wrong = sum((m(xs[i:i + batch_size]).argmax(1) != y[i:i + batch_size]).sum().item()
                     for i in range(0, len(xs), batch_size))

@@ -47,6 +47,17 @@ def device(verbose: bool = False) -> torch.device:
     return dev
 
 
+def eval_batch_size(dev: torch.device | str | None = None) -> int:
+    """Images per forward call for evaluation helpers: 64 on a CPU, 512 on a GPU.
+
+    On a CPU, batches past a few dozen 32-px images run slower per image (activations fall out of
+    the cache): the CNN's forward + input gradient costs up to 2x more per image at 512 than at 64
+    (``scripts/bench_batch.py``). A GPU wants large batches.
+    """
+    dev = torch.device(dev) if dev is not None else device()
+    return 64 if dev.type == "cpu" else 512
+
+
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python, NumPy and torch (all devices); return a CPU ``torch.Generator`` seeded too."""
     random.seed(seed)

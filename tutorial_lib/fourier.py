@@ -14,15 +14,17 @@ import math
 import torch
 import torch.nn as nn
 
+from .device import eval_batch_size
+
 # Lesson knobs per profile. norm: L2 norm of the added basis image per channel (Yin et al. use 4
 # at 32 px; at 224 px the same per-pixel RMS needs 4 * 224 / 32 = 28). stride: evaluate every
 # stride-th frequency (1 = all); photo_stride: the same for the photo flip-rate map. n_images:
 # images per direction. low_r / high_r: band edges. batch_size: images per forward call (on a
-# CPU a few hundred is faster per image than thousands; on a GPU use more).
+# CPU 64 is as fast per image as anything and 256+ is slower, scripts/bench_batch.py; a GPU wants more).
 FOURIER = {
     "quick": {"norm": 4.0, "stride": 1, "photo_stride": 2, "n_images": 16, "n_photos": 16,
               "low_r": 4.0, "high_r": 12.0, "cutoffs": (2, 4, 8, 12), "n_filter": 200,
-              "batch_size": 256},
+              "batch_size": 64},
     "full": {"norm": 28.0, "stride": 8, "photo_stride": 8, "n_images": 32, "n_photos": 32,
              "low_r": 28.0, "high_r": 84.0, "cutoffs": (16, 28, 56, 84), "n_filter": 500,
              "batch_size": 1024},
@@ -75,7 +77,7 @@ def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor
 
 @torch.no_grad()
 def fourier_heatmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, norm: float,
-                    stride: int = 1, batch_size: int = 2048, seed: int = 0,
+                    stride: int = 1, batch_size: int | None = None, seed: int = 0,
                     directions_per_call: int | None = None) -> torch.Tensor:
     """Error rate of ``model`` when one Fourier basis image of L2 norm ``norm`` is added, for every
     frequency: an (S, S) map in centred layout, NaN where ``stride`` skipped a frequency.
@@ -87,6 +89,7 @@ def fourier_heatmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, n
     """
     model.eval()
     n, c, size = x.shape[0], x.shape[1], x.shape[-1]
+    batch_size = batch_size or eval_batch_size(x.device)
     if norm < 0:
         raise ValueError(f"norm must be >= 0, got {norm}.")
     ref = _predict(model, x, batch_size) if y is None else y.to(x.device)
@@ -143,10 +146,11 @@ def high_pass(x: torch.Tensor, radius: float) -> torch.Tensor:
 
 def filtered_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                       cutoffs: list[float] | tuple[float, ...], kind: str = "low",
-                      batch_size: int = 512) -> list[float]:
+                      batch_size: int | None = None) -> list[float]:
     """Accuracy on low-pass (``kind='low'``) or high-pass (``'high'``) filtered images per cutoff."""
     if kind not in {"low", "high"}:
         raise ValueError(f"kind must be 'low' or 'high', got {kind!r}.")
+    batch_size = batch_size or eval_batch_size(x.device)
     filt = low_pass if kind == "low" else high_pass
     return [(_predict(model.eval(), filt(x, r), batch_size) == y).float().mean().item()
             for r in cutoffs]

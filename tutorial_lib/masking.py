@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 import torch
 import torch.nn as nn
 
+from .device import eval_batch_size
+
 # Lesson knobs per profile: patch size of the mask grid, ratios swept, CutOut square sides (px),
 # number of test images.
 MASKING = {
@@ -85,7 +87,8 @@ def apply_mask(x: torch.Tensor, mask: torch.Tensor, fill: float = 0.0) -> torch.
 
 
 @torch.no_grad()
-def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int | None) -> float:
+    batch_size = batch_size or eval_batch_size(x.device)
     correct = sum((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
                   for i in range(0, len(x), batch_size))
     return correct / max(1, len(x))
@@ -93,7 +96,7 @@ def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: in
 
 def masking_curve(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
                   ratios: Sequence[float], patch: int, seed: int = 0, fill: float = 0.0,
-                  batch_size: int = 512) -> dict[str, list[float]]:
+                  batch_size: int | None = None) -> dict[str, list[float]]:
     """Accuracy of each model vs the fraction of patches zeroed; every model sees the same masks."""
     for r in ratios:
         _check_ratio(r)
@@ -108,7 +111,7 @@ def masking_curve(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Ten
 
 def cutout_curve(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
                  sides: Sequence[int], seed: int = 0, fill: float = 0.0,
-                 batch_size: int = 512) -> dict[str, list[float]]:
+                 batch_size: int | None = None) -> dict[str, list[float]]:
     """Accuracy of each model vs the side of one random CutOut square (same squares for all)."""
     out: dict[str, list[float]] = {name: [] for name in models}
     for s in sides:
@@ -146,7 +149,7 @@ def vit_drop_tokens(model: nn.Module, x: torch.Tensor, hidden: torch.Tensor) -> 
 
 
 def token_drop_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ratios: Sequence[float],
-                     patch: int, seed: int = 0, batch_size: int = 512) -> list[float]:
+                     patch: int, seed: int = 0, batch_size: int | None = None) -> list[float]:
     """Accuracy of a ViT vs the fraction of patch tokens dropped; with the same ``seed`` the
     dropped patches are exactly the ones ``masking_curve`` zeroes. Dropping all tokens leaves
     only the class token: for a class-token ViT expect chance; an average-pooling ViT has
@@ -154,6 +157,7 @@ def token_drop_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ratios:
     from .attention import vit_net
 
     g = _grid(x.shape[-1], patch)
+    batch_size = batch_size or eval_batch_size(x.device)
     accs = []
     for r in ratios:
         if round(r * g * g) == g * g and vit_net(model).global_pool != "token":

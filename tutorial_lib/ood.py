@@ -18,6 +18,7 @@ import torch
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from torch import nn
 
+from .device import eval_batch_size
 from .models import ModelSpec, build_cnn_digits, build_vit_digits, register_model
 
 IN_CLASSES = tuple(range(8))  # digits the OOD models are trained on
@@ -38,12 +39,13 @@ for _name, _spec in OOD_MODELS.items():
 
 
 @torch.no_grad()
-def msp_scores(model: nn.Module, x: torch.Tensor, batch_size: int = 512,
+def msp_scores(model: nn.Module, x: torch.Tensor, batch_size: int | None = None,
                temperature: float = 1.0) -> torch.Tensor:
     """Maximum softmax probability of each image (batched, model in eval mode), on the CPU."""
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}.")
     model.eval()
+    batch_size = batch_size or eval_batch_size(x.device)
     out = [torch.softmax(model(x[i:i + batch_size]) / temperature, 1).amax(1).cpu()
            for i in range(0, len(x), batch_size)]
     return torch.cat(out) if out else torch.empty(0)

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .device import eval_batch_size
+
 # kind -> step per frame (px, degrees, noise sigma, brightness offset)
 STEPS = {"translate": 1.0, "rotate": 3.0, "gaussian_noise": 0.03, "brightness": 0.05}
 SEQUENCES: tuple[str, ...] = tuple(STEPS)
@@ -75,9 +77,10 @@ def perturbation_sequence(x: torch.Tensor, kind: str, frames: int = 6, step: flo
 
 
 @torch.no_grad()
-def sequence_logits(model: nn.Module, seq: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+def sequence_logits(model: nn.Module, seq: torch.Tensor, batch_size: int | None = None) -> torch.Tensor:
     """Logits (frames, N, K) of every frame, batched over frames x images (model in eval mode)."""
     model.eval()
+    batch_size = batch_size or eval_batch_size(seq.device)
     flat = seq.flatten(0, 1)
     out = torch.cat([model(flat[i:i + batch_size]).float().cpu()
                      for i in range(0, len(flat), batch_size)])

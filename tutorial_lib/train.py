@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import seed_everything
+from .device import eval_batch_size, seed_everything
 
 
 def random_affine(x: torch.Tensor, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1),
@@ -53,9 +53,10 @@ def digits_augment(x: torch.Tensor, generator: torch.Generator | None = None) ->
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int | None = None) -> float:
     """Top-1 accuracy of ``model`` (put in eval mode) on (x, y), batched."""
     model.eval()
+    batch_size = batch_size or eval_batch_size(x.device)
     correct = 0
     for i in range(0, len(x), batch_size):
         correct += (model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
