@@ -72,3 +72,9 @@ def test_seed_everything_is_reproducible():
     g = seed_everything(3)
     assert torch.equal(a, torch.rand(5))
     assert torch.equal(torch.rand(2, generator=g), torch.rand(2, generator=seed_everything(3)))
+
+
+def test_eval_batch_size_is_small_on_a_cpu_and_large_on_a_gpu():
+    from tutorial_lib.device import eval_batch_size
+    assert eval_batch_size("cpu") == 64
+    assert eval_batch_size(torch.device("cuda")) == 512  # a device object needs no GPU to exist
