@@ -20,7 +20,7 @@
 #   same size.
 # - Know the conventions every later notebook uses: profiles, `device()`, checked exercises.
 #
-# **Run time**: quick profile (default) about 1½ minutes on a 2-core laptop CPU (measured);
+# **Run time**: quick profile (default) about 40 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU);
 # full profile (pretrained ImageNet ViT-S/16 vs ResNet-50, `FRFM_PROFILE=full`, an ImageNet-style
 # folder in `FRFM_DATA_DIR`) about 3 minutes on a GPU plus the one-time weight download (estimate).
 

@@ -20,9 +20,8 @@
 # - Score out-of-distribution detection with the maximum softmax probability (AUROC, AUPR).
 # - Read a miniature honestly: which of the paper's findings it reproduces, which not, and why.
 #
-# **Run time**: quick profile (default) about 1 minute on a 2-core CPU (measured: 48 s under
-# `pytest --nbval-lax` with a light background load; 10 minutes on a machine shared with ~10
-# other jobs); full profile (ViT-S/16 vs ResNet-50, `FRFM_PROFILE=full`, an ImageNet-style folder
+# **Run time**: quick profile (default) about 30 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; a machine shared with
+# other jobs can take several times longer); full profile (ViT-S/16 vs ResNet-50, `FRFM_PROFILE=full`, an ImageNet-style folder
 # in `FRFM_DATA_DIR`) about 10 minutes on a GPU plus the one-time weight download (estimate).
 
 # %%

@@ -24,9 +24,8 @@
 # - Extract softmax attention from a timm ViT, compute mean attention distance per head and attention rollout.
 # - Judge each attribution claim from your own run, and name what a miniature can and cannot show.
 #
-# **Run time**: quick profile (default) about 2–3 minutes on an idle 2-core laptop CPU (estimated
-# from the CPU time of the probes); the committed run took 3¾ minutes on a shared, contended
-# 2-core machine (per-probe timings in the table at the end); full profile (pretrained
+# **Run time**: quick profile (default) about 35 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; per-probe timings in the
+# table at the end); full profile (pretrained
 # ImageNet ViT-S/16 vs ResNet-50 at 224 px, `FRFM_PROFILE=full`, an ImageNet-style folder in
 # `FRFM_DATA_DIR`) about 5 minutes on a GPU plus the one-time weight download (estimate).
 

@@ -23,9 +23,8 @@
 # - Tell a finding the miniature reproduces from one it does not, with seeds.
 #
 # **Run time**: quick profile (digits 16×16, a 60k-parameter CNN; the three encoders load from
-# `data/checkpoints`, every fine-tuning runs live) about 2 minutes on a 2-core laptop CPU
-# (measured: 75 s of CPU time for the whole run; 5 min wall clock at one thread on a 2-core machine
-# shared with ~10 other processes; the last cell prints this run's time). Pre-training the encoders again takes ~5 min on one core
+# `data/checkpoints`, every fine-tuning runs live) about 30 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; the last cell
+# prints this run's time). Pre-training the encoders again takes ~5 min on one core
 # (`python scripts/train_transfer_encoders.py --threads 1`). Full profile (CIFAR-10, ResNet-18,
 # ε = 8/255, PGD-10 training, PGD-20 evaluation, `FRFM_PROFILE=full`): an **estimate**, not
 # measured: several GPU-hours to pre-train the three encoders (done once, on first run), about an

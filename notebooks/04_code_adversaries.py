@@ -21,8 +21,8 @@
 #   and see the copy mechanism copy the attacker's words.
 # - Compare a standard and an adversarially trained model, clean and under attack.
 #
-# **Run time**: quick profile about 2 minutes on a 2-core laptop CPU (measured: see the report in
-# the last cell); full profile (a bigger model, more test functions, your own folder of Python
+# **Run time**: quick profile about 25 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; the last cell reports this run);
+# full profile (a bigger model, more test functions, your own folder of Python
 # files) a few minutes on a GPU (estimate).
 
 # %%

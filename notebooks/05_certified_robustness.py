@@ -20,8 +20,7 @@
 # - Attack the smoothed classifier with L2 PGD and check that no attack succeeds inside the
 #   certified radius — and that attacks do succeed beyond it.
 #
-# **Run time**: quick profile 2.3 minutes measured (nbval) on a 2-core CPU shared with other jobs
-# (load ≈ 4); about 1–1.5 minutes expected on an idle 2-core laptop (estimate). Fewer images:
+# **Run time**: quick profile about 15 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). Fewer images:
 # `tutorial_lib.certify.SMOOTHING["quick"]["n_images"]`. The full profile keeps the same digit models (no
 # noise-trained ImageNet models ship with the kit) but uses N = 10,000 samples and 500 images:
 # about 2 minutes on a GPU (estimate).

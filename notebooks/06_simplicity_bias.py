@@ -24,8 +24,7 @@
 # - Break the network with one universal perturbation along the linear coordinate, and show that
 #   a network denied the simple feature learns the slabs and shrugs it off.
 #
-# **Run time**: quick profile (default) about 30 s on a 2-core CPU (measured on a busy shared
-# machine, one thread); full profile (`FRFM_PROFILE=full`: 50,000 training points, 40 epochs) about 1 minute on
+# **Run time**: quick profile (default) under 10 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU); full profile (`FRFM_PROFILE=full`: 50,000 training points, 40 epochs) about 1 minute on
 # a CPU or GPU (estimate). No download in either profile.
 
 # %%

@@ -20,8 +20,7 @@
 # - Compute effective robustness and use it to judge a model trained with augmentation.
 # - Know where the law holds (ImageNet → ImageNetV2) and where the kit's miniature departs from it.
 #
-# **Run time**: quick profile about 30 s measured (nbval) on a 2-core CPU shared with other jobs
-# (load ≈ 4). The family's table is made once by `scripts/train_line_models.py`
+# **Run time**: quick profile about 10 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). The family's table is made once by `scripts/train_line_models.py`
 # (about 4 minutes on one core). The full profile runs the same digits lesson (the ImageNet
 # version needs hundreds of ImageNet models and ImageNetV2); about 1 minute on a GPU (estimate).
 

@@ -24,8 +24,7 @@
 #   hundreds of labels.
 # - See adversarial training on few labels cost standard accuracy, and robust self-training win it back.
 #
-# **Run time**: quick profile (default) under 1 minute on a 2-core CPU (measured: 35–58 s on a busy
-# shared machine, one thread); full profile (`FRFM_PROFILE=full`: 100 Monte-Carlo trials, a longer label sweep) a few minutes on a
+# **Run time**: quick profile (default) about 15 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU); full profile (`FRFM_PROFILE=full`: 100 Monte-Carlo trials, a longer label sweep) a few minutes on a
 # CPU (estimate; a GPU does not help NumPy). No download in either profile.
 
 # %%

@@ -23,8 +23,7 @@
 # - See why FT changes features only inside the ID subspace, and what that does OOD.
 # - Measure feature distortion, and compare the paper's ordering with a real encoder.
 #
-# **Run time**: quick profile (default) 1–1.5 minutes on a 2-core CPU (measured: 70–86 s on a busy
-# shared machine, one thread; FT and LP-FT digit models ship as checkpoints made by `scripts/train_lpft_digits.py`).
+# **Run time**: quick profile (default) about 12 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; FT and LP-FT digit models ship as checkpoints made by `scripts/train_lpft_digits.py`).
 # Full profile (`FRFM_PROFILE=full`: a larger toy; a pretrained timm ViT-S/16 fine-tuned live on
 # 100 CIFAR-10 images per class, CIFAR-10 downloaded once) about 10 minutes on a GPU (estimate).
 

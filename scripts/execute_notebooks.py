@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +27,15 @@ def execute(py: Path, out_dir: Path | None, timeout: int) -> float:
     nb = jupytext.read(py)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     t0 = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(py.parent)}}).execute()
+    # the kernel's own log (start-up chatter) goes to a file, shown only if the notebook fails
+    with tempfile.TemporaryFile("w+") as kernel_log:
+        try:
+            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": str(py.parent)}}).execute(stderr=kernel_log)
+        except Exception:
+            kernel_log.seek(0)
+            sys.stderr.write(kernel_log.read()[-5000:])
+            raise
     took = time.perf_counter() - t0
     target = (out_dir or py.parent) / f"{py.stem}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
