@@ -369,7 +369,7 @@ assert n_all == len(rows) - 1
 # while ours saw 1,200 digit scans; (2) digits are a low-frequency, black-background domain in which
 # a convolution's built-in translation equivariance is a large advantage; (3) the ViT cuts the
 # image into a fixed 4-px grid, so a 1-px shift changes every token while a 4-px shift only
-# relabels them. Exercise 1 tests reason (3).
+# relabels them. Exercise 1 tests reason (3) (its computed answer is printed there).
 
 # %% [markdown]
 # ## Summary
@@ -380,9 +380,10 @@ assert n_all == len(rows) - 1
 #   accurate under a shift and still flicker along a sequence.
 # - Hand-written PGD fits in a dozen lines; robust accuracy is an upper bound that falls with ε
 #   for both architectures, much faster than under random corruptions.
-# - The max-softmax detector separates far-OOD photos easily and near-OOD digits much less.
+# - How well the max-softmax detector separates near-OOD digits from far-OOD photos depends on the
+#   model: compare the AUROC / AUPR computed in section 4.
 # - A small model trained from scratch does not inherit the robustness of a ViT pre-trained at
-#   scale: notebook 04 (transfer) and the full profile show what pre-training adds.
+#   scale: notebook 03 (transfer) and the full profile show what pre-training adds.
 
 # %% [markdown]
 # ## Exercises

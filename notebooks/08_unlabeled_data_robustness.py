@@ -142,7 +142,7 @@ assert need_rob >= 5 * need_std, sweep
 # ## 3. Self-training: let the non-robust classifier label more data
 #
 # Carmon et al.'s estimator is two lines. Fit $\hat\theta_{\text{int}}$ on the 20 labels; it is
-# non-robust but already ~99.5% accurate. Use it to label ñ unlabeled points, then refit on those
+# non-robust but already over 99% accurate (computed above). Use it to label ñ unlabeled points, then refit on those
 # pseudo-labels. The pseudo-labels are almost all right, and averaging over ñ points shrinks the
 # per-coordinate noise — and with it $\lVert\theta\rVert_1$ — without a single new label.
 

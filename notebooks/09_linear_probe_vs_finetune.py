@@ -296,7 +296,8 @@ assert img_table.loc["LP", "ID (clean test)"] > 0.8, img_table
 #   fine-tuning data spans. Starting from a random head, that mismatch between the new head and the
 #   untouched features is what breaks OOD (feature distortion).
 # - LP-FT starts fine-tuning from a head that already fits, so the gradients are small and the
-#   features barely move: ID as good as FT, OOD at least as good as LP — in the toy, always.
+#   features barely move: ID as good as FT, OOD better than FT on every toy
+#   (counted above).
 # - On a real encoder the effect is smaller and noisier; the notebook says whether it showed up.
 #
 # This closes the seed-paper lessons: robustness depends on what the model learns (06), on data
