@@ -16,10 +16,13 @@ contention: compare the ratios, not the seconds.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tutorial_lib import fourier
 from tutorial_lib.data import load_dataset
 from tutorial_lib.device import device as pick_device

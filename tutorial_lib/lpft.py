@@ -22,6 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .pretrain import WithHead
+from .shift import pen_shift
 from .train import accuracy  # noqa: F401 - part of this module's API (lpft.accuracy)
 
 # Lesson knobs per profile.
@@ -254,9 +255,12 @@ def finetune_model(
 
 
 @torch.no_grad()
-def feature_distortion(before: nn.Module, after: nn.Module, x: torch.Tensor) -> float:
-    """Mean relative change of the features of ``x``: ‖φ_after(x) - φ_before(x)‖ / ‖φ_before(x)‖."""
-    f0, f1 = features(before, x), features(after, x)
+def feature_distortion(before: nn.Module, after: nn.Module, x: torch.Tensor,
+                       f0: torch.Tensor | None = None) -> float:
+    """Mean relative change of the features of ``x``: ‖φ_after(x) - φ_before(x)‖ / ‖φ_before(x)‖.
+    ``f0``: φ_before(x) if already computed (comparing several ``after`` models)."""
+    f0 = features(before, x) if f0 is None else f0
+    f1 = features(after, x)
     return float(((f1 - f0).norm(dim=1) / f0.norm(dim=1).clamp_min(1e-8)).mean())
 
 
@@ -317,10 +321,11 @@ def compare_images(
         ),
     }
     probe_x = next(iter(tests.values()))[0]
+    f0 = features(encoder, probe_x)
     return {
         name: {
             **{k: accuracy(m, *t) for k, t in tests.items()},
-            "feature_change": feature_distortion(encoder, m.encoder, probe_x),
+            "feature_change": feature_distortion(encoder, m.encoder, probe_x, f0),
         }
         for name, m in models.items()
     }
@@ -328,8 +333,8 @@ def compare_images(
 
 # ============================================================================ part 2b: digits
 def thicken_strokes(x: torch.Tensor) -> torch.Tensor:
-    """A bolder pen: grey-level dilation with a 3 x 3 window (max-pool, stride 1)."""
-    return F.max_pool2d(x, 3, stride=1, padding=1)
+    """A bolder pen: grey-level dilation with a 3 x 3 window (``shift.pen_shift`` by one pixel)."""
+    return pen_shift(x, thickness=1, scale=1.0)
 
 
 DIGIT_SHIFTS = {

@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 
 from .device import eval_batch_size
+from .train import accuracy
 
 # Lesson knobs per profile: patch size of the mask grid, ratios swept, CutOut square sides (px),
 # number of test images.
@@ -86,14 +87,6 @@ def apply_mask(x: torch.Tensor, mask: torch.Tensor, fill: float = 0.0) -> torch.
     return x.masked_fill(mask.to(x.device), fill)
 
 
-@torch.no_grad()
-def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int | None) -> float:
-    batch_size = batch_size or eval_batch_size(x.device)
-    correct = sum((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
-                  for i in range(0, len(x), batch_size))
-    return correct / max(1, len(x))
-
-
 def masking_curve(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
                   ratios: Sequence[float], patch: int, seed: int = 0, fill: float = 0.0,
                   batch_size: int | None = None) -> dict[str, list[float]]:
@@ -105,7 +98,7 @@ def masking_curve(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Ten
         g = torch.Generator().manual_seed(seed)
         xm = apply_mask(x, patch_mask(len(x), x.shape[-1], patch, r, g), fill)
         for name, m in models.items():
-            out[name].append(_accuracy(m.eval(), xm, y, batch_size))
+            out[name].append(accuracy(m, xm, y, batch_size))
     return out
 
 
@@ -118,7 +111,7 @@ def cutout_curve(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tens
         g = torch.Generator().manual_seed(seed)
         xm = apply_mask(x, cutout_mask(len(x), x.shape[-1], int(s), g), fill)
         for name, m in models.items():
-            out[name].append(_accuracy(m.eval(), xm, y, batch_size))
+            out[name].append(accuracy(m, xm, y, batch_size))
     return out
 
 

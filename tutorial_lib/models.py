@@ -179,7 +179,6 @@ def train_quick_model(name: str, model: nn.Module, log: Callable[[str], None] | 
     train = data.load_digits_tensors("train", classes=classes)
     val = data.load_digits_tensors("val", classes=classes)
     test = data.load_digits_tensors("test", classes=classes)
-    torch.manual_seed(0)
     result = train_classifier(model, train, val, log=log, **spec.recipe)
     return {"dataset": "digits", "classes": list(classes), "test_acc": accuracy(model, *test),
             "val_acc": result["val_acc"], "best_epoch": result["best_epoch"],

@@ -27,6 +27,7 @@ from .config import get_profile
 from .device import seed_everything
 from .pretrain import ConvEncoder, WithHead, build_cifar_resnet18
 from .sparsity import clone_module
+from .train import accuracy
 
 REGIMES = ("SLF", "ALF", "SFF", "AFF")
 PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the lesson)
@@ -131,16 +132,14 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, ste
              batch_size: int = 500, seed: int = 0) -> dict[str, float]:
     """SA and RA (PGD-``steps``, L-inf ``eps``, random start) of ``model`` on (x, y), in [0, 1]."""
     gen = torch.Generator().manual_seed(seed)
-    model.eval()
-    clean = robust = 0
+    sa = accuracy(model, x, y, batch_size)  # puts the model in eval mode
+    robust = 0
     for i in range(0, len(x), batch_size):
         xb, yb = x[i:i + batch_size], y[i:i + batch_size]
-        with torch.no_grad():
-            clean += (model(xb).argmax(1) == yb).sum().item()
         x_adv = pgd(model, xb, yb, eps, steps, generator=gen)
         with torch.no_grad():
             robust += (model(x_adv).argmax(1) == yb).sum().item()
-    return {"SA": clean / len(x), "RA": robust / len(x)}
+    return {"SA": sa, "RA": robust / len(x)}
 
 
 # ----------------------------------------------------------------------------- shipped encoders

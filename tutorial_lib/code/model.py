@@ -144,34 +144,25 @@ def make_batch(token_lists: Sequence[Sequence[str]], targets: Sequence[Sequence[
     V = len(vocab)
     toks = [list(t[:max_len]) or ["<unk>"] for t in token_lists]
     L = max(len(t) for t in toks)
-    src = torch.full((len(toks), L), PAD, dtype=torch.long)
-    src_ext = torch.full((len(toks), L), PAD, dtype=torch.long)
-    oovs = []
-    for i, tt in enumerate(toks):
-        oov: list[str] = []
-        for j, tok in enumerate(tt):
-            k = vocab.id(tok)
-            src[i, j] = k
-            if k == UNK and tok.isalnum():
-                if tok not in oov:
-                    oov.append(tok)
-                k = V + oov.index(tok)
-            src_ext[i, j] = k
+    src, src_ext, oovs = [], [], []
+    for tt in toks:  # rows built as Python lists, one tensor per field (no per-element writes)
+        ids = [vocab.id(tok) for tok in tt]
+        oov = list(dict.fromkeys(t for t, k in zip(tt, ids) if k == UNK and t.isalnum()))
+        ext = [V + oov.index(t) if k == UNK and t.isalnum() else k for t, k in zip(tt, ids)]
+        pad = [PAD] * (L - len(tt))
+        src.append(ids + pad)
+        src_ext.append(ext + pad)
         oovs.append(oov)
     n_ext = max(1, max(len(o) for o in oovs))
-    batch = {"src": src.to(device), "src_ext": src_ext.to(device), "oovs": oovs, "n_ext": n_ext}
+    batch = {"src": torch.tensor(src, device=device), "src_ext": torch.tensor(src_ext, device=device),
+             "oovs": oovs, "n_ext": n_ext}
     if targets is not None:
-        tgt = torch.full((len(toks), max_tgt + 1), PAD, dtype=torch.long)
-        for i, tt in enumerate(targets):
-            ids = []
-            for s in list(tt)[:max_tgt]:
-                k = vocab.id(s)
-                if k == UNK and s in oovs[i]:
-                    k = V + oovs[i].index(s)
-                ids.append(k)
-            ids.append(EOS)
-            tgt[i, :len(ids)] = torch.tensor(ids)
-        batch["tgt"] = tgt.to(device)
+        tgt = []
+        for tt, oov in zip(targets, oovs):
+            ids = [V + oov.index(s) if (k := vocab.id(s)) == UNK and s in oov else k
+                   for s in list(tt)[:max_tgt]] + [EOS]
+            tgt.append(ids + [PAD] * (max_tgt + 1 - len(ids)))
+        batch["tgt"] = torch.tensor(tgt, device=device)
     return batch
 
 

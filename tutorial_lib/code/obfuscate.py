@@ -88,10 +88,11 @@ def rename_sites(source: str) -> list[str]:
             blocked.add(n.name)
         elif isinstance(n, ast.MatchMapping) and n.rest:
             blocked.add(n.rest)
-    spelled = Counter(m.group() for m in TOKEN_RE.finditer(ast.unparse(fn)) if m.lastgroup == "n")
+    matches = list(TOKEN_RE.finditer(ast.unparse(fn)))
+    spelled = Counter(m.group() for m in matches if m.lastgroup == "n")
     out = []
     first = {}
-    for m in TOKEN_RE.finditer(ast.unparse(fn)):
+    for m in matches:
         first.setdefault(m.group(), m.start())
     for name in sorted(dict.fromkeys(bound), key=lambda x: first.get(x, 0)):
         if name in blocked or name in RESERVED or name.startswith("__"):

@@ -80,10 +80,11 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     history = []
     t0 = time.perf_counter()
     batches: list[list[int]] = []
+    lengths = [len(r["source"]) for r in train]
     step = 0
     for step in range(1, steps + 1):
         if not batches:
-            batches = length_buckets([len(r["source"]) for r in train], batch_size, rng)
+            batches = length_buckets(lengths, batch_size, rng)
         idx = batches.pop()
         toks = [train_tokens(i) for i in idx]
         n_adv = round(adv_fraction * len(idx))
@@ -97,7 +98,6 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
             start = [_random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
                                    cands, rng) for p in progs]
             edits = _gradient_step(model, progs, start, vocab, cand_ids, adv_k, select_sites=False)
-            model.train()
             toks[:n_adv] = [apply_edits(p, e)[0] for p, e in zip(progs, edits)]
         model.train()
         b = make_batch(toks, [train[i]["target"] for i in idx], vocab, model.max_len, model.max_tgt, dev)
