@@ -42,11 +42,11 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib import attacks, checks, models, widgets
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.data import class_names, load_dataset, load_photos
-from tutorial_lib.plotting import COLORS, prediction_bars, show_images, takeaway
-from tutorial_lib.train import accuracy
+from tutorial_lib.core import attacks, checks, models, widgets
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.data import class_names, load_dataset, load_photos
+from tutorial_lib.core.plotting import COLORS, prediction_bars, show_images, takeaway
+from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
 
@@ -123,8 +123,8 @@ assert abs(clean_acc["ViT"] - clean_acc["CNN"]) <= (0.03 if PROFILE.name == "qui
 # %% [markdown]
 # A ViT trained from scratch on 1,400 small images under-fits (a prototype reached 91% against the
 # CNN's 99%). The recipe that closes the gap — JAX-style initialisation, random affine + erasing
-# augmentation, label smoothing, warm-up and cosine decay, 50 epochs — is in `tutorial_lib.train`
-# and `tutorial_lib.models`. At ImageNet scale the same lesson reads: ViTs need large-scale
+# augmentation, label smoothing, warm-up and cosine decay, 50 epochs — is in `tutorial_lib.core.fit`
+# and `tutorial_lib.core.models`. At ImageNet scale the same lesson reads: ViTs need large-scale
 # pre-training (ImageNet-21k) to match CNNs (Dosovitskiy et al., 2021).
 
 # %% [markdown]

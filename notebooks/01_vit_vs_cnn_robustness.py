@@ -44,11 +44,12 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib import attacks, benchmarks, checks, corruptions, models, ood, stability, widgets
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.data import class_names
-from tutorial_lib.plotting import COLORS, show_images, takeaway
-from tutorial_lib.train import accuracy
+from tutorial_lib.core import attacks, benchmarks, checks, models, widgets
+from tutorial_lib.evaluation import corruptions, ood, stability
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.data import class_names
+from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
 S = benchmarks.settings()  # this lesson's sizes for the active profile
@@ -82,7 +83,7 @@ assert abs(clean_acc["ViT"] - clean_acc["CNN"]) <= (0.03 if PROFILE.name == "qui
 # ## 2. Common corruptions (ImageNet-C)
 #
 # Hendrycks & Dietterich (ICLR 2019) corrupt every test image with 15 families at 5 severities.
-# `tutorial_lib.corruptions` implements 11 of them as batched torch ops: noise (Gaussian, shot,
+# `tutorial_lib.evaluation.corruptions` implements 11 of them as batched torch ops: noise (Gaussian, shot,
 # impulse), blur (defocus, Gaussian, motion), weather-like (brightness, contrast, fog) and digital
 # (pixelate, JPEG). Their parameters are the paper's, adapted to 32-px digits; the module's
 # docstring says exactly how (for instance: pixelate sizes are chosen *off* the ViT's 4-px patch
@@ -150,7 +151,7 @@ assert abs(ce[BASELINE]["mCE"] - 1) < 1e-9
 # ## 3. Perturbation stability (ImageNet-P)
 #
 # ImageNet-P asks a different question: not "is the prediction right?" but "does it **stay the
-# same** while the image changes a little, frame by frame?" `tutorial_lib.stability` makes
+# same** while the image changes a little, frame by frame?" `tutorial_lib.evaluation.stability` makes
 # sequences of small translations (1 px per frame, a random compass direction per image),
 # rotations (3° per frame), growing Gaussian noise and brightness steps. The **flip probability**
 # counts top-1 changes between consecutive frames (for noise, between each frame and the clean
@@ -191,7 +192,7 @@ for k in MODELS:
 #
 # Projected gradient descent (Madry et al., ICLR 2018) repeats a small signed-gradient step and
 # projects back into the ε-ball (and onto valid pixels) after every step. Here it is for L∞,
-# starting from the clean image; then we check it against `tutorial_lib.attacks.pgd`.
+# starting from the clean image; then we check it against `tutorial_lib.core.attacks.pgd`.
 
 # %%
 def my_pgd_linf(model, x, y, eps, steps, alpha):

@@ -54,11 +54,12 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from tutorial_lib import attention, checks, fourier, landscape, masking, models, widgets
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.data import load_dataset, photo_crops
-from tutorial_lib.plotting import COLORS, prediction_bars, takeaway
-from tutorial_lib.train import accuracy
+from tutorial_lib.attribution import attention, fourier, landscape, masking
+from tutorial_lib.core import checks, models, widgets
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.data import load_dataset, photo_crops
+from tutorial_lib.core.plotting import COLORS, prediction_bars, takeaway
+from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
 KNOBS = {name: table[PROFILE.name] for name, table in [
@@ -503,7 +504,7 @@ for k, m in MODELS.items():
 # ## 5. Attention: local and global heads
 #
 # timm computes attention with a fused kernel that never materialises the softmax;
-# `tutorial_lib.attention` switches each block's `attn.fused_attn` off (the outputs stay the same)
+# `tutorial_lib.attribution.attention` switches each block's `attn.fused_attn` off (the outputs stay the same)
 # and records the softmax. The **mean attention distance** of a head is the average distance, in
 # pixels, between a query patch and the patches it attends to, weighted by attention (Dosovitskiy
 # et al., fig. 7): a head that looks only at its neighbourhood has a small distance; a head that

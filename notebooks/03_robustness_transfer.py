@@ -57,13 +57,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.nn.utils.prune as prune
 
-from tutorial_lib import pretrain, sparsity, transfer
-from tutorial_lib.attacks import pgd
-from tutorial_lib.checks import check_function
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.models import checkpoint_metrics, count_parameters
-from tutorial_lib.plotting import COLORS, show_images, takeaway
-from tutorial_lib.widgets import slider_explorer
+from tutorial_lib.transfer import pretrain, sparsity, matrix as transfer
+from tutorial_lib.core.attacks import pgd
+from tutorial_lib.core.checks import check_function
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.models import checkpoint_metrics, count_parameters
+from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.widgets import slider_explorer
 
 PROFILE, DEVICE = setup_notebook()
 pd.set_option("display.max_colwidth", 120, "display.width", 160, "display.precision", 3)
@@ -124,7 +124,7 @@ mine = adversarial_rotation_loss(demo, train[0][:16], EPS, TRAIN_STEPS, torch.Ge
 demo.load_state_dict(state)
 lib = pretrain.pretext_loss(demo, train[0][:16], "rotation", EPS, TRAIN_STEPS,
                             generator=torch.Generator().manual_seed(1))
-print(f"this cell: {mine.item():.4f}   tutorial_lib.pretrain.pretext_loss: {lib.item():.4f}")
+print(f"this cell: {mine.item():.4f}   tutorial_lib.transfer.pretrain.pretext_loss: {lib.item():.4f}")
 assert abs(mine.item() - lib.item()) < 1e-4
 xr, yr = pretrain.rotate_batch(test[0][:1].cpu())
 show_images(xr, [f"turn {90 * int(r)}°" for r in yr], ncols=4, size=1.3);

@@ -51,14 +51,15 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tutorial_lib import checks, code, models, widgets
+from tutorial_lib.core import checks, models, widgets
+from tutorial_lib import code
 from tutorial_lib.code import attacks as code_attacks
 from tutorial_lib.code import train as code_train
 from tutorial_lib.code.evaluate import N_EVAL, attack_table
 from tutorial_lib.code.metrics import copy_frequent_baseline, most_frequent_name_baseline
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.data import data_path
-from tutorial_lib.plotting import COLORS, takeaway
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.data import data_path
+from tutorial_lib.core.plotting import COLORS, takeaway
 
 PROFILE, DEVICE = setup_notebook()
 T_START = time.perf_counter()

@@ -21,7 +21,7 @@
 #   certified radius — and that attacks do succeed beyond it.
 #
 # **Run time**: quick profile about 15 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). Fewer images:
-# `tutorial_lib.certify.SMOOTHING["quick"]["n_images"]`. The full profile keeps the same digit models (no
+# `tutorial_lib.certified.smoothing.SMOOTHING["quick"]["n_images"]`. The full profile keeps the same digit models (no
 # noise-trained ImageNet models ship with the kit) but uses N = 10,000 samples and 500 images:
 # about 2 minutes on a GPU (estimate).
 
@@ -47,12 +47,12 @@ import pandas as pd
 import torch
 from scipy.stats import beta, norm
 
-from tutorial_lib import attacks, checks, models, widgets
-from tutorial_lib import certify as smoothing
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.plotting import COLORS, show_images, takeaway
-from tutorial_lib.train import accuracy
+from tutorial_lib.core import attacks, checks, models, widgets
+from tutorial_lib.certified import smoothing
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
 K = smoothing.knobs()  # images, N0, N, alpha, batch, PGD settings for this profile
@@ -191,7 +191,7 @@ print("paper, ImageNet ResNet-50, σ = 1.0: 0.19 at r = 2.0, 0.12 at r = 3.0 "
 # A certificate is a claim about *every* perturbation in the ball, so let us try hard to break it.
 # g itself is not differentiable (a majority vote), so we attack its soft version — the softmax
 # averaged over Gaussian copies, with fresh noise at each PGD step (expectation over
-# transformation) — with L2 PGD from `tutorial_lib.attacks`, and then ask the real smoothed
+# transformation) — with L2 PGD from `tutorial_lib.core.attacks`, and then ask the real smoothed
 # classifier (PREDICT, which may abstain) what it says at the adversarial point. For comparison,
 # the same PGD attacks the base model directly.
 

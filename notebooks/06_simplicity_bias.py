@@ -47,9 +47,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tutorial_lib import checks, simplicity as sb, widgets
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.plotting import COLORS, takeaway
+from tutorial_lib.core import checks, widgets
+from tutorial_lib.shift import simplicity as sb
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.plotting import COLORS, takeaway
 
 PROFILE, DEVICE = setup_notebook()
 CFG = sb.settings()

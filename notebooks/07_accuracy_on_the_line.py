@@ -46,12 +46,12 @@ import pandas as pd
 import torch
 from scipy.stats import norm
 
-from tutorial_lib import checks, models, widgets
-from tutorial_lib import shift as line
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.plotting import COLORS, show_images, takeaway
-from tutorial_lib.train import accuracy
+from tutorial_lib.core import checks, models, widgets
+from tutorial_lib.shift import line
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
 T_START = time.perf_counter()
@@ -61,7 +61,7 @@ T_START = time.perf_counter()
 #
 # ImageNetV2 re-collected ImageNet's test set with the same recipe years later; nothing was
 # corrupted, yet every model lost accuracy. Our digits have no second collection, so
-# `tutorial_lib.shift.pen_shift` imitates a different writer: a thicker pen (grey-level dilation by
+# `tutorial_lib.shift.line.pen_shift` imitates a different writer: a thicker pen (grey-level dilation by
 # one pixel) and slightly smaller writing (a 0.9 zoom about the centre). Same digits, written
 # differently — a person reads both rows without effort.
 

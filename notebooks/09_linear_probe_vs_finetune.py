@@ -48,9 +48,10 @@ import pandas as pd
 import torch
 from IPython.display import display
 
-from tutorial_lib import checks, lpft, models, widgets
-from tutorial_lib.config import setup_notebook
-from tutorial_lib.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core import checks, models, widgets
+from tutorial_lib.transfer import lpft
+from tutorial_lib.core.config import setup_notebook
+from tutorial_lib.core.plotting import COLORS, show_images, takeaway
 
 PROFILE, DEVICE = setup_notebook()
 CFG = lpft.settings()

@@ -3,10 +3,10 @@
     python scripts/bench.py --threads 1                       # corruptions + PGD
     python scripts/bench.py --threads 1 --only pgd --torchattacks /tmp/bench-venv/lib/python3.11/site-packages
 
-1. Corruptions: ``tutorial_lib.corruptions`` (batched torch) against a per-image NumPy/SciPy
+1. Corruptions: ``tutorial_lib.evaluation.corruptions`` (batched torch) against a per-image NumPy/SciPy
    implementation of the same formulas (written below), on the digits test split; also the largest
    pixel difference between the two where the corruption is deterministic.
-2. PGD: ``tutorial_lib.attacks.pgd`` against the bound ``steps x (forward + backward)`` of the same
+2. PGD: ``tutorial_lib.core.attacks.pgd`` against the bound ``steps x (forward + backward)`` of the same
    model on the same batch (measured with ``attacks.input_gradient``), and against torchattacks'
    PGD when a folder holding torchattacks is given (install it with ``--no-deps`` into a throwaway
    venv; it is appended to ``sys.path`` so this environment's torch is used).
@@ -30,11 +30,11 @@ import scipy.fft
 import scipy.ndimage
 import torch
 
-from tutorial_lib import attacks
-from tutorial_lib import corruptions as C
-from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.device import device as pick_device
-from tutorial_lib.models import load_model
+from tutorial_lib.core import attacks
+from tutorial_lib.evaluation import corruptions as C
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.device import device as pick_device
+from tutorial_lib.core.models import load_model
 
 
 # ----------------------------------------------------------------------------- per-image NumPy
@@ -55,7 +55,7 @@ def np_jpeg(img: np.ndarray, q: int) -> np.ndarray:
 
 def numpy_corrupt(img: np.ndarray, name: str, severity: int, rng: np.random.Generator,
                   angle: float = 0.0) -> np.ndarray:
-    """One (C, H, W) image, the same formulas as tutorial_lib.corruptions, NumPy/SciPy per image."""
+    """One (C, H, W) image, the same formulas as tutorial_lib.evaluation.corruptions, NumPy/SciPy per image."""
     p = C.PARAMS[name][severity - 1]
     if name == "gaussian_noise":
         out = img + rng.normal(size=img.shape) * p

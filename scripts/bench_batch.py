@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tutorial_lib import attacks
-from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.device import device as pick_device
-from tutorial_lib.models import load_model
+from tutorial_lib.core import attacks
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.device import device as pick_device
+from tutorial_lib.core.models import load_model
 
 
 def per_image_us(fn, x: torch.Tensor, bs: int, repeats: int) -> float:

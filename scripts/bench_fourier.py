@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tutorial_lib import fourier
-from tutorial_lib.data import load_dataset
-from tutorial_lib.device import device as pick_device
-from tutorial_lib.models import load_model
+from tutorial_lib.attribution import fourier
+from tutorial_lib.core.data import load_dataset
+from tutorial_lib.core.device import device as pick_device
+from tutorial_lib.core.models import load_model
 
 
 def loop_all_frequencies(model, x, y, norm, seed=0):

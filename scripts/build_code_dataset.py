@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tutorial_lib import data
+from tutorial_lib.core import data
 from tutorial_lib.code.dataset import (
     Vocab,
     extract_functions,

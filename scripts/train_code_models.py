@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tutorial_lib import models
+from tutorial_lib.core import models
 from tutorial_lib.code.model import ROBUST, STANDARD, build_model, checkpoint_name
 from tutorial_lib.code.train import train_for_checkpoint
-from tutorial_lib.device import device, seed_everything
+from tutorial_lib.core.device import device, seed_everything
 
 
 def main() -> None:

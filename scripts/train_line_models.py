@@ -2,7 +2,7 @@
 
     python scripts/train_line_models.py --threads 1
 
-Trains every ``tutorial_lib.shift.line_family()`` member on real digit scans (no checkpoints are
+Trains every ``tutorial_lib.shift.line.line_family()`` member on real digit scans (no checkpoints are
 kept: the table is the artefact) and writes data/line/line_models.csv (+ .json with this command
 and the shift), recording its sha256 in data/SHA256SUMS. The notebook retrains a few members live
 and checks them against the table.
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from tutorial_lib import data
-from tutorial_lib.shift import TABLE, fit_line, line_family, train_line_model, write_table
+from tutorial_lib.core import data
+from tutorial_lib.shift.line import TABLE, fit_line, line_family, train_line_model, write_table
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from tutorial_lib import lpft  # noqa: E402
-from tutorial_lib.models import checkpoint_metrics, load_or_train, save_checkpoint  # noqa: E402
+from tutorial_lib.transfer import lpft  # noqa: E402
+from tutorial_lib.core.models import checkpoint_metrics, load_or_train, save_checkpoint  # noqa: E402
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
     python scripts/train_ood_models.py                           # both models
     python scripts/train_ood_models.py --model vit_digits_0to7 --threads 1
 
-Same builders and recipes as vit_digits / cnn_digits (tutorial_lib.models), 8 output classes.
+Same builders and recipes as vit_digits / cnn_digits (tutorial_lib.core.models), 8 output classes.
 Writes data/checkpoints/NAME.pt (+ NAME.json) and records the sha256 in data/SHA256SUMS.
 Model selection uses the validation split (digits 0-7) only; the test split is scored once.
 """
@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from tutorial_lib.models import checkpoint_metrics, load_or_train, train_quick_model
-from tutorial_lib.ood import OOD_MODELS
+from tutorial_lib.core.models import checkpoint_metrics, load_or_train, train_quick_model
+from tutorial_lib.evaluation.ood import OOD_MODELS
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from tutorial_lib.certify import SIGMAS, checkpoint_name, load_smoothing_model
-from tutorial_lib.models import checkpoint_metrics
+from tutorial_lib.certified.smoothing import SIGMAS, checkpoint_name, load_smoothing_model
+from tutorial_lib.core.models import checkpoint_metrics
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from tutorial_lib.transfer import PRETRAININGS, load_or_pretrain  # noqa: E402
+from tutorial_lib.transfer.matrix import PRETRAININGS, load_or_pretrain  # noqa: E402
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from tutorial_lib.models import QUICK_MODELS, checkpoint_metrics, load_or_train, train_quick_model
+from tutorial_lib.core.models import QUICK_MODELS, checkpoint_metrics, load_or_train, train_quick_model
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from tutorial_lib import data, transfer  # noqa: E402
+from tutorial_lib.core import data
+from tutorial_lib.transfer import matrix as transfer  # noqa: E402
 
 
 def write_csv(rel: str, rows: list[dict]) -> None:

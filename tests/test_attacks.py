@@ -3,14 +3,14 @@
 import pytest
 import torch
 
-from tutorial_lib.attacks import fgsm, perturbation_norms, pgd, robust_accuracy
+from tutorial_lib.core.attacks import fgsm, perturbation_norms, pgd, robust_accuracy
 
 
 def perturbation_norm(delta, norm="linf"):
     linf, l2 = perturbation_norms(torch.zeros_like(delta), delta)
     return linf if norm == "linf" else l2
-from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.models import load_model
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.models import load_model
 
 
 @pytest.fixture(scope="module")

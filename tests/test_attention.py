@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from tutorial_lib import attention
-from tutorial_lib.models import build_cnn_digits, build_vit_digits
+from tutorial_lib.attribution import attention
+from tutorial_lib.core.models import build_cnn_digits, build_vit_digits
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +74,8 @@ def test_full_profile_shapes_offline():
     """The full profile's ViT-S/16 architecture (no weights download): 14x14 patches + class token."""
     import timm
 
-    from tutorial_lib import masking
-    from tutorial_lib.models import ImageClassifier
+    from tutorial_lib.attribution import masking
+    from tutorial_lib.core.models import ImageClassifier
 
     torch.manual_seed(0)
     net = timm.create_model("vit_small_patch16_224", pretrained=False, depth=2)

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from tutorial_lib import benchmarks
+from tutorial_lib.core import benchmarks
 
 
 def test_quick_profile_never_calls_the_network(monkeypatch):
@@ -14,8 +14,8 @@ def test_quick_profile_never_calls_the_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    from tutorial_lib.config import get_profile
-    from tutorial_lib.models import load_model
+    from tutorial_lib.core.config import get_profile
+    from tutorial_lib.core.models import load_model
 
     prof = get_profile()
     s = benchmarks.settings()

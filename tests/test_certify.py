@@ -6,9 +6,9 @@ import torch
 from scipy.stats import binom, norm
 from torch import nn
 
-from tutorial_lib import certify as C
-from tutorial_lib import data
-from tutorial_lib.models import checkpoint_metrics
+from tutorial_lib.certified import smoothing as C
+from tutorial_lib.core import data
+from tutorial_lib.core.models import checkpoint_metrics
 
 
 class Constant(nn.Module):

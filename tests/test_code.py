@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from tutorial_lib import models
+from tutorial_lib.core import models
 from tutorial_lib.code import (
     INSERT,
     apply_edits,

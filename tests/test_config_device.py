@@ -3,12 +3,12 @@ import importlib
 import pytest
 import torch
 
-from tutorial_lib import config
-from tutorial_lib.config import get_profile
-from tutorial_lib.device import device, seed_everything
+from tutorial_lib.core import config
+from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.device import device, seed_everything
 
 # tutorial_lib re-exports the function device(), which shadows the module's attribute name
-device_mod = importlib.import_module("tutorial_lib.device")
+device_mod = importlib.import_module("tutorial_lib.core.device")
 
 
 def test_quick_is_the_default(monkeypatch):
@@ -75,6 +75,6 @@ def test_seed_everything_is_reproducible():
 
 
 def test_eval_batch_size_is_small_on_a_cpu_and_large_on_a_gpu():
-    from tutorial_lib.device import eval_batch_size
+    from tutorial_lib.core.device import eval_batch_size
     assert eval_batch_size("cpu") == 64
     assert eval_batch_size(torch.device("cuda")) == 512  # a device object needs no GPU to exist

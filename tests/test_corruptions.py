@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tutorial_lib.corruptions import (
+from tutorial_lib.evaluation.corruptions import (
     CORRUPTIONS,
     PARAMS,
     corrupt,
@@ -15,7 +15,7 @@ from tutorial_lib.corruptions import (
     mce,
     relative_mce,
 )
-from tutorial_lib.data import load_digits_tensors
+from tutorial_lib.core.data import load_digits_tensors
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_mce_definitions():
 
 
 def test_corruption_errors_on_the_shipped_models(digits):
-    from tutorial_lib.models import load_model
+    from tutorial_lib.core.models import load_model
 
     x, y = load_digits_tensors("test")
     x, y = x[:64], y[:64]

@@ -3,8 +3,8 @@ import os
 import pytest
 import torch
 
-from tutorial_lib import data
-from tutorial_lib.data import load_dataset
+from tutorial_lib.core import data
+from tutorial_lib.core.data import load_dataset
 
 
 def test_digits_splits_are_fixed_disjoint_and_real():

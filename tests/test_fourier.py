@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tutorial_lib import fourier
-from tutorial_lib.models import build_vit_digits
+from tutorial_lib.attribution import fourier
+from tutorial_lib.core.models import build_vit_digits
 
 
 def test_basis_is_real_orthonormal_and_matches_the_inverse_fft():

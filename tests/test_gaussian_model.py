@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tutorial_lib import gaussian_model as gm
+from tutorial_lib.shift import gaussian_model as gm
 
 
 def test_closed_form_errors_match_monte_carlo():

@@ -4,9 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib import landscape
-from tutorial_lib.data import load_dataset
-from tutorial_lib.models import build_cnn_digits, load_model
+from tutorial_lib.attribution import landscape
+from tutorial_lib.core.data import load_dataset
+from tutorial_lib.core.models import build_cnn_digits, load_model
 
 
 @pytest.fixture(scope="module")

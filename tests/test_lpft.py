@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from tutorial_lib import lpft, models
+from tutorial_lib.transfer import lpft
+from tutorial_lib.core import models
 
 
 def test_closed_form_errors_match_monte_carlo():

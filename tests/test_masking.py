@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from tutorial_lib import masking
-from tutorial_lib.data import load_dataset
-from tutorial_lib.models import build_cnn_digits, build_vit_digits, load_model
+from tutorial_lib.attribution import masking
+from tutorial_lib.core.data import load_dataset
+from tutorial_lib.core.models import build_cnn_digits, build_vit_digits, load_model
 
 
 def test_patch_mask_hides_exactly_the_ratio_on_the_grid():

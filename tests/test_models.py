@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from tutorial_lib import data, models
-from tutorial_lib.models import available_models, load_model
-from tutorial_lib.train import accuracy
+from tutorial_lib.core import data, models
+from tutorial_lib.core.models import available_models, load_model
+from tutorial_lib.core.fit import accuracy
 
 
 @pytest.mark.parametrize("name", ["vit_digits", "cnn_digits"])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tutorial_lib.ood import IN_CLASSES, OOD_MODELS, msp_scores, ood_metrics, pr_curve
+from tutorial_lib.evaluation.ood import IN_CLASSES, OOD_MODELS, msp_scores, ood_metrics, pr_curve
 
 
 def test_perfect_random_and_inverted_detectors():
@@ -38,9 +38,9 @@ def test_bad_inputs():
 
 @pytest.mark.parametrize("name", sorted(OOD_MODELS))
 def test_shipped_ood_models_reload_with_their_recorded_accuracy(name):
-    from tutorial_lib.data import load_digits_tensors
-    from tutorial_lib.models import checkpoint_metrics, load_model
-    from tutorial_lib.train import accuracy
+    from tutorial_lib.core.data import load_digits_tensors
+    from tutorial_lib.core.models import checkpoint_metrics, load_model
+    from tutorial_lib.core.fit import accuracy
 
     meta = checkpoint_metrics(name)
     assert meta, f"data/checkpoints/{name}.json missing: run scripts/train_ood_models.py"

@@ -5,8 +5,8 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from tutorial_lib import data
-from tutorial_lib import shift as S
+from tutorial_lib.core import data
+from tutorial_lib.shift import line as S
 
 
 def test_pen_shift_identity_thicker_and_smaller():

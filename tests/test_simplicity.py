@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tutorial_lib import simplicity as sb
+from tutorial_lib.shift import simplicity as sb
 
 
 def test_each_coordinate_alone_predicts_the_label():

@@ -5,8 +5,8 @@ from itertools import pairwise
 import pytest
 import torch
 
-from tutorial_lib.data import load_digits_tensors
-from tutorial_lib.stability import (
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.evaluation.stability import (
     SEQUENCES,
     flip_probability,
     mean_rate,
@@ -51,7 +51,7 @@ def test_flip_probability_and_top5_distance_known_cases():
 
 
 def test_report_on_shipped_model_and_rates():
-    from tutorial_lib.models import load_model
+    from tutorial_lib.core.models import load_model
 
     x, _ = load_digits_tensors("test")
     m = {"cnn": load_model("cnn_digits")}

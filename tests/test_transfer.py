@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tutorial_lib import pretrain, sparsity, transfer
-from tutorial_lib.models import checkpoint_metrics
+from tutorial_lib.transfer import pretrain, sparsity, matrix as transfer
+from tutorial_lib.core.models import checkpoint_metrics
 
 
 def _tiny_data(n=48, seed=0):
@@ -50,7 +50,7 @@ def test_adversarial_pretext_loss_is_finite_and_leaves_train_mode(pretext):
 
 
 def test_encoder_sizes_and_full_profile_resnet18():
-    from tutorial_lib.models import count_parameters
+    from tutorial_lib.core.models import count_parameters
 
     enc = pretrain.ConvEncoder()
     assert 55_000 <= count_parameters(enc) <= 70_000

@@ -1,14 +1,19 @@
 """tutorial_lib: the thin, tested library behind the Foundational Robustness notebooks.
 
-Notebooks import what they need from the concept modules (``tutorial_lib.data``,
-``tutorial_lib.models``, ...); the most used entry points are re-exported here.
+``core/`` holds the services every lesson shares (profile and knobs, device, data, the zoo of
+shipped artefacts, the training loop, attacks, verdicts, plotting, widgets, checks); each tutorial
+part has its own folder (``evaluation``, ``attribution``, ``transfer``, ``code``, ``certified``,
+``shift``) that depends on ``core`` only. ``tutorial_lib.zoo`` is ``tutorial_lib.core.zoo``.
 """
 
-from .config import Profile, get_profile
-from .data import load_dataset, repo_root
-from .device import device, seed_everything
-from .models import available_models, load_model
+import sys as _sys
 
-__all__ = ["Profile", "available_models", "device", "get_profile", "load_dataset", "load_model",
-           "repo_root", "seed_everything"]
-__version__ = "0.1.0"
+from .core import zoo
+from .core.config import Profile, get_profile
+from .core.data import load_dataset, repo_root
+from .core.device import device, seed_everything
+
+_sys.modules[__name__ + ".zoo"] = zoo
+
+__all__ = ["Profile", "device", "get_profile", "load_dataset", "repo_root", "seed_everything", "zoo"]
+__version__ = "0.2.0.dev0"

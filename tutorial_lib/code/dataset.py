@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import data as _data
+from tutorial_lib.core import data as _data
 
 DATA_FILE = "code/functions.jsonl.gz"
 CORPUS_ENV = "FRFM_CODE_DIR"  # full profile: a folder of your own Python files, added to the corpus
@@ -233,7 +233,7 @@ def functions_from_directory(root: str | Path, split: str = "all") -> list[dict]
 def load_corpus(split: str, n: int | None = None) -> list[dict]:
     """The profile's corpus: the shipped dataset, plus (full profile) the functions of the folder
     named by ``$FRFM_CODE_DIR``, split by file."""
-    from ..config import get_profile
+    from tutorial_lib.core.config import get_profile
     recs = load_functions(split, n=n)
     folder = os.environ.get(CORPUS_ENV)
     if get_profile().name == "full" and folder:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..config import get_profile
+from tutorial_lib.core.config import get_profile
 from .dataset import (
     BOS,
     EOS,
@@ -223,8 +223,8 @@ def load_name_model(name: str = STANDARD, device: torch.device | str | None = No
     """A name predictor (``code_names`` standard, ``code_names_adv`` adversarially trained) in
     eval mode. Quick profile: the shipped checkpoints. Full profile: ``NAME_full``, trained on
     first use (GPU recommended) on the shipped corpus plus ``$FRFM_CODE_DIR``."""
-    from .. import models
-    from ..device import device as default_device
+    from tutorial_lib.core import models
+    from tutorial_lib.core.device import device as default_device
     from .train import train_for_checkpoint
     ckpt = checkpoint_name(name)
     dev = device or default_device()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..config import get_profile
+from tutorial_lib.core.config import get_profile
 from .dataset import Vocab, load_corpus, load_vocab, tokenize_code
 from .metrics import copy_frequent_baseline, most_frequent_name_baseline, subtoken_f1
 from .model import NamePredictor, make_batch, mean_loss, predict_tokens

@@ -20,9 +20,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .attacks import pgd
-from .device import seed_everything
-from .train import random_affine, random_erasing
+from tutorial_lib.core.attacks import pgd
+from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import random_affine, random_erasing
 
 PRETEXTS = ("rotation", "contrastive")
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 import torch
 import torch.nn as nn
 
-from .device import eval_batch_size
-from .train import accuracy
+from tutorial_lib.core.device import eval_batch_size
+from tutorial_lib.core.fit import accuracy
 
 # Lesson knobs per profile: patch size of the mask grid, ratios swept, CutOut square sides (px),
 # number of test images.
@@ -121,7 +121,7 @@ def vit_drop_tokens(model: nn.Module, x: torch.Tensor, hidden: torch.Tensor) -> 
     in ``hidden`` ((N, num_patches) booleans, the same count per image): they are removed from
     the sequence after the position embedding (PatchDrop), instead of being zeroed. Only a ViT
     can do this; the kept tokens keep their positions."""
-    from .attention import vit_net
+    from tutorial_lib.attribution.attention import vit_net
 
     net = vit_net(model)
     t = net._pos_embed(net.patch_embed((x - model.mean) / model.std))
@@ -147,7 +147,7 @@ def token_drop_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ratios:
     dropped patches are exactly the ones ``masking_curve`` zeroes. Dropping all tokens leaves
     only the class token: for a class-token ViT expect chance; an average-pooling ViT has
     nothing left to pool, so that entry is NaN."""
-    from .attention import vit_net
+    from tutorial_lib.attribution.attention import vit_net
 
     g = _grid(x.shape[-1], patch)
     batch_size = batch_size or eval_batch_size(x.device)

@@ -1,7 +1,7 @@
 """Lesson 01's evaluation suite per profile: which models, which images, how many of each.
 
 Quick profile: the shipped digit models on the digits test split; near/far OOD with the models
-trained on digits 0-7 (``tutorial_lib.ood``). Full profile: pretrained timm ImageNet models on an
+trained on digits 0-7 (``tutorial_lib.evaluation.ood``). Full profile: pretrained timm ImageNet models on an
 ImageNet-style folder (``$FRFM_DATA_DIR/val``), ImageNet-O as near-OOD when
 ``$FRFM_DATA_DIR/imagenet-o`` exists; it fails early, with what to do, when data is missing.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-from . import ood
-from .config import get_profile
-from .data import DATA_DIR_ENV, load_dataset, load_imagenet_folder, photo_crops
+from tutorial_lib.evaluation import ood
+from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.data import DATA_DIR_ENV, load_dataset, load_imagenet_folder, photo_crops
 
 # knobs of notebook 01, by profile (the shared Profile holds the rest)
 SETTINGS: dict[str, dict] = {

@@ -21,9 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .pretrain import WithHead
-from .shift import pen_shift
-from .train import accuracy  # noqa: F401 - part of this module's API (lpft.accuracy)
+from tutorial_lib.transfer.pretrain import WithHead
+from tutorial_lib.shift.line import pen_shift
+from tutorial_lib.core.fit import accuracy  # noqa: F401 - part of this module's API (lpft.accuracy)
 
 # Lesson knobs per profile.
 SETTINGS = {
@@ -60,7 +60,7 @@ SETTINGS = {
 
 def settings(profile: str | None = None) -> dict:
     """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from .config import get_profile
+    from tutorial_lib.core.config import get_profile
 
     return dict(SETTINGS[get_profile(profile).name])
 
@@ -348,7 +348,7 @@ def digits_transfer_data(shots: int = 20, seed: int = 0):
     """The image experiment's data, all real scans: ``shots`` clean training digits per class
     (the labeled ID set) and the whole test split, clean (ID) and under each shift in
     ``DIGIT_SHIFTS`` (OOD). Returns ``((x, y), {name: (x, y)})``."""
-    from .data import load_digits_tensors
+    from tutorial_lib.core.data import load_digits_tensors
 
     x_tr, y_tr = load_digits_tensors("train")
     idx = few_shot_indices(y_tr, shots, seed)
@@ -358,7 +358,7 @@ def digits_transfer_data(shots: int = 20, seed: int = 0):
 
 def build_probed(encoder_name: str = "cnn_digits", num_classes: int = 10) -> Probed:
     """An untrained encoder (architecture of the kit's ``encoder_name``) with a linear head."""
-    from .models import QUICK_MODELS
+    from tutorial_lib.core.models import QUICK_MODELS
 
     enc = Encoder(QUICK_MODELS[encoder_name].build())
     return Probed(enc, nn.Linear(enc.dim, num_classes))
@@ -375,7 +375,7 @@ def transfer_recipe(
 ) -> dict:
     """Train ``model`` in place with ``recipe`` ("FT" or "LP-FT") from the shipped pretrained
     ``encoder_name``; returns its accuracies on the ID and OOD test sets (a metrics dict)."""
-    from .models import load_model
+    from tutorial_lib.core.models import load_model
 
     if recipe not in {"FT", "LP-FT"}:
         raise ValueError(f"recipe must be 'FT' or 'LP-FT', got {recipe!r}.")
@@ -406,7 +406,7 @@ def transfer_recipe(
 
 def linear_probe_digits(encoder_name: str = "cnn_digits", shots: int = 20, seed: int = 0) -> dict:
     """LP from the shipped encoder (no backbone gradient); same metrics as ``transfer_recipe``."""
-    from .models import load_model
+    from tutorial_lib.core.models import load_model
 
     train, tests = digits_transfer_data(shots, seed)
     enc = Encoder(load_model(encoder_name))
@@ -430,7 +430,7 @@ def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224):
     """Full profile: ``shots`` CIFAR-10 training images per class (ID, labeled) and 1,000 test
     images, clean (ID) and under each shift in ``DIGIT_SHIFTS`` (rotation, dilation: OOD), resized
     to ``size``. Downloads CIFAR-10 once; offline it fails early with ``FileNotFoundError``."""
-    from .data import load_cifar10
+    from tutorial_lib.core.data import load_cifar10
 
     x_tr, y_tr = load_cifar10("train")
     x_te, y_te = load_cifar10("test")

@@ -14,7 +14,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .device import eval_batch_size
+from tutorial_lib.core.device import eval_batch_size
 
 # Lesson knobs per profile. norm: L2 norm of the added basis image per channel (Yin et al. use 4
 # at 32 px; at 224 px the same per-pixel RMS needs 4 * 224 / 32 = 28). stride: evaluate every

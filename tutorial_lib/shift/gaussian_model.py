@@ -37,7 +37,7 @@ SETTINGS = {
 
 def settings(profile: str | None = None) -> dict:
     """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from .config import get_profile
+    from tutorial_lib.core.config import get_profile
 
     return dict(SETTINGS[get_profile(profile).name])
 

@@ -10,7 +10,7 @@ AFF    encoder + head (full fine-tuning)                           PGD examples 
 =====  =========================================================  =========================
 
 SA = standard (clean) accuracy, RA = robust accuracy under a stronger PGD than the training one.
-The encoders come from :mod:`tutorial_lib.pretrain`; the profile knobs live in ``KNOBS``.
+The encoders come from :mod:`tutorial_lib.transfer.pretrain`; the profile knobs live in ``KNOBS``.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .attacks import pgd
-from .config import get_profile
-from .device import seed_everything
-from .pretrain import ConvEncoder, WithHead, build_cifar_resnet18
-from .sparsity import clone_module
-from .train import accuracy
+from tutorial_lib.core.attacks import pgd
+from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.device import seed_everything
+from tutorial_lib.transfer.pretrain import ConvEncoder, WithHead, build_cifar_resnet18
+from tutorial_lib.transfer.sparsity import clone_module
+from tutorial_lib.core.fit import accuracy
 
 REGIMES = ("SLF", "ALF", "SFF", "AFF")
 PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the lesson)
@@ -62,7 +62,7 @@ def transfer_data(split: str, profile: str | None = None,
                   device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The lesson's data: digits at 16x16 (train / val / test) or CIFAR-10 (its 'val' is the last
     5,000 training images, 'train' the first 45,000, 'test' the first ``n_eval`` test images)."""
-    from .data import load_dataset
+    from tutorial_lib.core.data import load_dataset
 
     k = knobs(profile)
     if k["dataset"] == "digits":
@@ -155,8 +155,8 @@ def load_or_pretrain(which: str, retrain: bool = False, device: torch.device | s
     """A pre-trained encoder (eval mode): the shipped checkpoint (sha256-checked) or, when missing,
     pre-trained now on the lesson's unlabelled training images and saved (minutes on a CPU in the
     quick profile; hours on a GPU in the full profile)."""
-    from .models import load_or_train
-    from .pretrain import pretrain_encoder
+    from tutorial_lib.core.models import load_or_train
+    from tutorial_lib.transfer.pretrain import pretrain_encoder
 
     pretext, adversarial, _ = PRETRAININGS[which]
     k = knobs()
@@ -190,7 +190,7 @@ def sparse_finetune(pretrained: nn.Module, dense_tuned: nn.Module, sparsity: flo
     """One round of the double-win recipe: rank weights by magnitude in the dense fine-tuned
     encoder, prune ``sparsity`` of them globally, rewind the rest to the pre-trained values, and
     fine-tune again (same regime, same epoch budget) with the mask fixed."""
-    from .sparsity import prune_with_rewinding
+    from tutorial_lib.transfer.sparsity import prune_with_rewinding
 
     k = knobs(profile)
     ticket = prune_with_rewinding(pretrained, sparsity, scores_from=dense_tuned)
@@ -213,7 +213,7 @@ def load_results(kind: str, profile: str | None = None):
     """The shipped multi-seed table as a pandas DataFrame (sha256-checked)."""
     import pandas as pd
 
-    from .data import data_path, verified_path
+    from tutorial_lib.core.data import data_path, verified_path
 
     rel = results_file(kind, profile)
     if not data_path(rel).is_file():

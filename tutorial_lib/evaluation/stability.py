@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import eval_batch_size
+from tutorial_lib.core.device import eval_batch_size
 
 # kind -> step per frame (px, degrees, noise sigma, brightness offset)
 STEPS = {"translate": 1.0, "rotate": 3.0, "gaussian_noise": 0.03, "brightness": 0.05}

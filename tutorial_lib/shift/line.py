@@ -25,10 +25,10 @@ import torch.nn.functional as F
 from scipy.stats import norm
 from torch import nn
 
-from . import data
-from .device import seed_everything
-from .models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
-from .train import accuracy, train_classifier
+from tutorial_lib.core import data
+from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
+from tutorial_lib.core.fit import accuracy, train_classifier
 
 SHIFT = {"thickness": 1, "scale": 0.9}  # the lesson's shift (see ``pen_shift``)
 TABLE = "line/line_models.csv"  # under data/: one row per model of the family
@@ -192,7 +192,7 @@ def write_table(rows: list[dict], path: Path) -> None:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    meta = {"command": TABLE_COMMAND, "shift": {"fn": "tutorial_lib.shift.pen_shift", **SHIFT},
+    meta = {"command": TABLE_COMMAND, "shift": {"fn": "tutorial_lib.shift.line.pen_shift", **SHIFT},
             "id_set": "digits test (397 real scans, 32x32)", "n_models": len(rows)}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
 

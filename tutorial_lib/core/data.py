@@ -36,7 +36,7 @@ def repo_root() -> Path:
     candidates: list[Path] = []
     if os.environ.get(ROOT_ENV):
         candidates.append(Path(os.environ[ROOT_ENV]).expanduser())
-    candidates.append(Path(__file__).resolve().parent.parent)
+    candidates.append(Path(__file__).resolve().parents[2])
     cwd = Path.cwd().resolve()
     candidates += [cwd, *cwd.parents]
     for c in candidates:
@@ -97,7 +97,7 @@ def verified_path(relative: str | Path) -> Path:
     expected = recorded_sha256().get(rel)
     if expected is None:
         raise KeyError(f"data/{rel} has no line in data/SHA256SUMS; record it with "
-                       f"tutorial_lib.data.record_sha256({rel!r}).")
+                       f"tutorial_lib.core.data.record_sha256({rel!r}).")
     actual = sha256(path)
     if actual != expected:
         raise ValueError(f"data/{rel} does not match data/SHA256SUMS (sha256 {actual[:12]}… != "

@@ -19,9 +19,9 @@ import timm
 import torch
 from torch import nn
 
-from . import data
-from .config import get_profile
-from .train import accuracy, train_classifier
+from tutorial_lib.core import data
+from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.fit import accuracy, train_classifier
 
 DIGITS_MEAN, DIGITS_STD = (0.305,), (0.324,)  # measured on the digits train split at 32x32
 

@@ -84,8 +84,8 @@ def get_profile(name: str | None = None) -> Profile:
 def setup_notebook(seed: int | None = None) -> tuple[Profile, torch.device]:  # noqa: F821
     """What every notebook's setup cell does: read the profile, pick and print the device, seed
     everything and apply the kit's plot style. Returns ``(profile, device)``."""
-    from .device import device, seed_everything
-    from .plotting import use_style
+    from tutorial_lib.core.device import device, seed_everything
+    from tutorial_lib.core.plotting import use_style
 
     prof = get_profile()
     dev = device()

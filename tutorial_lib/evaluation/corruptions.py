@@ -43,7 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import eval_batch_size
+from tutorial_lib.core.device import eval_batch_size
 
 LENGTH_SCALE = 0.5  # pixel lengths, ImageNet-C -> 32-px digits (see module doc)
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import eval_batch_size, seed_everything
+from tutorial_lib.core.device import eval_batch_size, seed_everything
 
 
 def random_affine(x: torch.Tensor, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1),

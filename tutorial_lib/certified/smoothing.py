@@ -22,10 +22,10 @@ import torch.nn.functional as F
 from scipy.stats import beta, binom, norm
 from torch import nn
 
-from . import data
-from .config import get_profile
-from .models import DIGITS_MEAN, DIGITS_STD, ImageClassifier, load_or_train
-from .train import accuracy, train_classifier
+from tutorial_lib.core import data
+from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier, load_or_train
+from tutorial_lib.core.fit import accuracy, train_classifier
 
 ABSTAIN = -1
 SIGMAS = (0.12, 0.25, 0.5)  # noise levels of the shipped base models

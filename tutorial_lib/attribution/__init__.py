@@ -1,0 +1,1 @@
+"""Why ViTs are robust (notebook 02): masking, Fourier heat maps, loss landscapes, attention."""

@@ -1,0 +1,1 @@
+"""Certified robustness (notebook 05): randomized smoothing and bound propagation."""

@@ -1,0 +1,1 @@
+"""Robustness evaluation (notebook 01): corruptions, stability, OOD detection, new shifts."""

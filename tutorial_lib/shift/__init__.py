@@ -1,0 +1,1 @@
+"""Distribution shift (notebooks 06-08): simplicity bias, accuracy on the line, the Gaussian model."""
