@@ -64,7 +64,7 @@ def test_variants_differ_only_where_they_should(digits, bank):
 
 
 def test_pools_follow_the_class(digits, bank):
-    x, y = digits
+    _, y = digits
     _, ids = bank
     same = C.background_indices(y, "mixed_same", ids, seed=0)
     nxt = C.background_indices(y, "Mixed-Next", ids, seed=0)
@@ -81,7 +81,7 @@ def test_deterministic_in_seed(digits, bank):
     assert not torch.equal(a, C.variants(x, y, "mixed_rand", bank=bank, seed=6))
 
 
-def test_correlated_hits_its_rate(digits):
+def test_correlated_hits_its_rate():
     x, y = load_digits_tensors("train")
     imgs, bg = C.correlated(x, y, 0.9, seed=0)
     assert imgs.shape == x.shape

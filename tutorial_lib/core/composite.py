@@ -100,7 +100,7 @@ def texture_bank(n_per_photo: int, size: int = 32, seed: int = 0, split: str = "
             t = torch.from_numpy(np.ascontiguousarray(img[top:top + s, left:left + s]))
             crops.append(t.permute(2, 0, 1))
             ids.append(pid)
-        # resize this photo's crops together (one call per photo, not per crop)
+    # crops differ in size, so each is resized on its own (a few hundred at most, once)
     out = torch.cat([F.interpolate(c[None], size=(size, size), mode="bilinear", antialias=True,
                                    align_corners=False) for c in crops])
     return _to_channels(out, 1).clamp(0, 1), torch.tensor(ids, dtype=torch.int64)
