@@ -18,8 +18,10 @@ from tutorial_lib.core.config import get_profile
 
 from .natural_adv import per_image_correct as _correct
 
-KNOBS = {"quick": {"n_per_photo": 8, "challenge_per_pool": 1, "challenge_images": 200},
-         "full": {"n_per_photo": 32, "challenge_per_pool": 4, "challenge_images": 397}}
+KNOBS = {"quick": {"n_per_photo": 8, "train_per_photo": 32, "challenge_per_pool": 1,
+                   "challenge_images": 200, "epochs": 8},
+         "full": {"n_per_photo": 32, "train_per_photo": 128, "challenge_per_pool": 4,
+                  "challenge_images": 397, "epochs": 15}}
 
 
 def knobs(profile: str | None = None) -> dict:

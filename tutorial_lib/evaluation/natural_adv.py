@@ -13,7 +13,7 @@ images on any run and in any batch order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -24,20 +24,29 @@ from tutorial_lib.core.device import eval_batch_size
 RULES = ("mean", "vote", "all")
 
 
+Head = Callable[[torch.Tensor], torch.Tensor]
+
+
 @torch.no_grad()
-def probabilities(model: nn.Module, x: torch.Tensor, batch_size: int | None = None) -> torch.Tensor:
-    """Softmax outputs ``(N, classes)`` of ``model`` (eval mode, batched), on the CPU."""
+def probabilities(model: nn.Module, x: torch.Tensor, batch_size: int | None = None,
+                  head: Head | None = None) -> torch.Tensor:
+    """Softmax outputs of ``model`` (eval mode, batched), on the CPU.
+
+    ``head`` maps the logits first, e.g. ``shift_data.restrict_logits`` (ImageNet-R/-A score
+    200 of the 1,000 classes) or ``shift_data.in9_logits`` (1,000 -> 9 classes).
+    """
     model.eval()
     batch_size = batch_size or eval_batch_size(x.device)
-    out = [torch.softmax(model(x[i:i + batch_size]).float(), 1).cpu()
+    head = head or (lambda z: z)
+    out = [torch.softmax(head(model(x[i:i + batch_size]).float()), 1).cpu()
            for i in range(0, len(x), batch_size)]
     return torch.cat(out)
 
 
 def per_image_correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                      batch_size: int | None = None) -> torch.Tensor:
+                      batch_size: int | None = None, head: Head | None = None) -> torch.Tensor:
     """1.0 / 0.0 per image: did ``model`` classify it correctly? (for paired bootstraps)."""
-    return (probabilities(model, x, batch_size).argmax(1) == y.cpu()).float()
+    return (probabilities(model, x, batch_size, head).argmax(1) == y.cpu()).float()
 
 
 @dataclass
