@@ -6,7 +6,8 @@ from tutorial_lib.core import widgets as kit_widgets
 from tutorial_lib.core.attacks import fgsm
 from tutorial_lib.core.data import load_dataset
 from tutorial_lib.core.models import load_model
-from tutorial_lib.core.fit import accuracy, digits_augment, random_affine, random_erasing
+from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.transforms import digits_augment, random_affine, random_erasing
 
 
 def test_augmentations_keep_shape_range_and_are_seeded():

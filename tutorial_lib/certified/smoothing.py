@@ -22,9 +22,9 @@ import torch.nn.functional as F
 from scipy.stats import beta, binom, norm
 from torch import nn
 
-from tutorial_lib.core import data
+from tutorial_lib.core import data, zoo
 from tutorial_lib.core.config import get_profile
-from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier, load_or_train
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 from tutorial_lib.core.fit import accuracy, train_classifier
 
 ABSTAIN = -1
@@ -224,16 +224,18 @@ def train_smoothing_model(model: nn.Module, sigma: float, log=print) -> dict:
     return {"dataset": "digits", "image_size": IMAGE_SIZE, "sigma": sigma,
             "test_acc_clean": accuracy(model, *te), "test_acc_noisy": accuracy(model, te_noisy, te[1]),
             "val_acc_noisy": result["val_acc"], "best_epoch": result["best_epoch"],
-            "epochs": result["epochs"], "recipe": TRAIN_RECIPE,
-            "command": f"python scripts/train_smoothing_models.py --sigma {sigma} --threads 1"}
+            "epochs": result["epochs"], "recipe": TRAIN_RECIPE}
 
 
-def load_smoothing_model(sigma: float, device: torch.device | str | None = None,
-                         retrain: bool = False) -> ImageClassifier:
-    """The shipped base model trained with noise ``sigma`` (trained now if the file is missing)."""
+for _sigma in SIGMAS:
+    zoo.register(checkpoint_name(_sigma), build=build_smoothing_cnn,
+                 description=f"base model for randomized smoothing, Gaussian noise sigma={_sigma}",
+                 train=lambda m, s=_sigma: train_smoothing_model(m, s))
+
+
+def load_smoothing_model(sigma: float, device: torch.device | str | None = None) -> ImageClassifier:
+    """The shipped base model trained with noise ``sigma`` (from the zoo, sha256-checked)."""
     if sigma not in SIGMAS:
         raise KeyError(f"No base model for sigma={sigma}; shipped: {', '.join(map(str, SIGMAS))}. "
                        f"Train one with train_smoothing_model(build_smoothing_cnn(), {sigma}).")
-    model = load_or_train(checkpoint_name(sigma), build_smoothing_cnn,
-                          lambda m: train_smoothing_model(m, sigma), retrain=retrain)
-    return model.to(device) if device is not None else model
+    return zoo.load(checkpoint_name(sigma), device)

@@ -87,6 +87,20 @@ def record_sha256(relative: str | Path) -> str:
     return digest
 
 
+def write_csv(relative: str | Path, rows: list[dict], digits: int = 4) -> Path:
+    """Write ``rows`` (dicts with the same keys) to ``data/<relative>`` as CSV, floats rounded."""
+    import csv
+
+    path = data_path(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows({k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()}
+                    for r in rows)
+    return path
+
+
 def verified_path(relative: str | Path) -> Path:
     """Path of ``data/<relative>`` after checking it exists and matches ``data/SHA256SUMS``."""
     rel = Path(relative).as_posix()

@@ -12,44 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core.device import eval_batch_size, seed_everything
-
-
-def random_affine(x: torch.Tensor, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1),
-                  max_shift_px: float = 3.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Per-image random rotation, scale and shift of a batch, in one ``grid_sample`` call."""
-    n, _, h, w = x.shape
-    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)
-    angle = (r(n) * 2 - 1) * math.radians(max_degrees)
-    s = scale[0] + r(n) * (scale[1] - scale[0])
-    shift = (r(n, 2) * 2 - 1) * max_shift_px * 2 / torch.tensor([w, h], device=x.device)
-    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
-                         torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
-
-
-def random_erasing(x: torch.Tensor, p: float = 0.25, area: tuple[float, float] = (0.02, 0.2),
-                   generator: torch.Generator | None = None) -> torch.Tensor:
-    """Zero one random rectangle in a fraction ``p`` of the images (batched masks, no loop)."""
-    n, _, h, w = x.shape
-    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)
-    a = (area[0] + r(n) * (area[1] - area[0])) * h * w
-    aspect = torch.exp((r(n) * 2 - 1) * math.log(3.0))
-    eh = (a * aspect).sqrt().clamp(1, h)
-    ew = (a / aspect).sqrt().clamp(1, w)
-    top, left = r(n) * (h - eh), r(n) * (w - ew)
-    rows = torch.arange(h, device=x.device).view(1, h, 1)
-    cols = torch.arange(w, device=x.device).view(1, 1, w)
-    box = ((rows >= top.view(-1, 1, 1)) & (rows < (top + eh).view(-1, 1, 1))
-           & (cols >= left.view(-1, 1, 1)) & (cols < (left + ew).view(-1, 1, 1)))
-    box &= (r(n) < p).view(-1, 1, 1)
-    return x.masked_fill(box.unsqueeze(1), 0.0)
-
-
-def digits_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """The kit's digit augmentation: random affine (±10°, scale 0.9–1.1, ±3 px) + erasing."""
-    return random_erasing(random_affine(x, generator=generator), generator=generator).clamp(0, 1)
+from tutorial_lib.core.transforms import digits_augment
 
 
 @torch.no_grad()

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from tutorial_lib.core.attacks import pgd
 from tutorial_lib.core.device import seed_everything
-from tutorial_lib.core.fit import random_affine, random_erasing
+from tutorial_lib.core.transforms import random_affine, random_erasing
 
 PRETEXTS = ("rotation", "contrastive")
 
