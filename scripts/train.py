@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from tutorial_lib.core import zoo  # noqa: E402
+from tutorial_lib.core import zoo
 
 
 def main() -> None:

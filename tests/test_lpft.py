@@ -3,9 +3,8 @@
 import pytest
 import torch
 
-from tutorial_lib.transfer import lpft
 from tutorial_lib.core import models, zoo
-from tutorial_lib.transfer import pretrain
+from tutorial_lib.transfer import lpft, pretrain
 
 
 def test_closed_form_errors_match_monte_carlo():

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from tutorial_lib.core import data, models, zoo
-from tutorial_lib.core.models import load_model
 from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.models import load_model
 
 
 @pytest.mark.parametrize("name", ["vit_digits", "cnn_digits"])

@@ -39,9 +39,9 @@ def test_bad_inputs():
 @pytest.mark.parametrize("name", sorted(OOD_MODELS))
 def test_shipped_ood_models_reload_with_their_recorded_accuracy(name):
     from tutorial_lib.core.data import load_digits_tensors
+    from tutorial_lib.core.fit import accuracy
     from tutorial_lib.core.models import load_model
     from tutorial_lib.core.zoo import metrics as checkpoint_metrics
-    from tutorial_lib.core.fit import accuracy
 
     meta = checkpoint_metrics(name)
     assert meta, f"data/checkpoints/{name}.json missing: run python scripts/train.py {name}"

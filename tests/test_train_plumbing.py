@@ -5,8 +5,8 @@ from tutorial_lib.core import checks, plotting
 from tutorial_lib.core import widgets as kit_widgets
 from tutorial_lib.core.attacks import fgsm
 from tutorial_lib.core.data import load_dataset
-from tutorial_lib.core.models import load_model
 from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.models import load_model
 from tutorial_lib.core.transforms import digits_augment, random_affine, random_erasing
 
 
@@ -80,6 +80,6 @@ def test_plot_helpers_draw(tmp_path):
 
 def test_check_function_accepts_numpy_answers(capsys):
     import numpy as np
-    ref = lambda v: torch.tensor(v) * 2  # noqa: E731
+    ref = lambda v: torch.tensor(v) * 2
     assert checks.check_function(lambda v: np.array(v) * 2, ref, [([1.0, 2.0],)]) is not ref
     assert checks.check_function(lambda v: np.array(v) * 3, ref, [([1.0, 2.0],)]) is ref

@@ -4,8 +4,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tutorial_lib.transfer import pretrain, sparsity, matrix as transfer
 from tutorial_lib.core import zoo
+from tutorial_lib.transfer import matrix as transfer
+from tutorial_lib.transfer import pretrain, sparsity
 
 
 def _tiny_data(n=48, seed=0):

@@ -23,16 +23,16 @@ from scipy.stats import beta, binom, norm
 from torch import nn
 
 from tutorial_lib.core import data, zoo
-from tutorial_lib.core.config import get_profile
-from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
+from tutorial_lib.core.config import pick_knobs
 from tutorial_lib.core.fit import accuracy, train_classifier
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 
 ABSTAIN = -1
 SIGMAS = (0.12, 0.25, 0.5)  # noise levels of the shipped base models
 IMAGE_SIZE = 16  # the smoothing lesson's digits are 16x16 (as in the lesson spec's measurement)
 # Lesson knobs per profile: images certified, N0 (selection), N (estimation), alpha, batch size
 # (noisy images per forward pass), PGD steps and noise draws per step for the attack.
-SMOOTHING = {
+KNOBS = {
     "quick": {"n_images": 80, "n0": 100, "n": 1000, "alpha": 0.001, "batch": 500,
               "pgd_steps": 10, "pgd_draws": 8},
     "full": {"n_images": 500, "n0": 100, "n": 10000, "alpha": 0.001, "batch": 500,
@@ -43,8 +43,8 @@ TRAIN_RECIPE = {"epochs": 60, "lr": 2e-3, "weight_decay": 5e-4, "batch_size": 64
 
 
 def knobs(profile: str | None = None) -> dict:
-    """The smoothing lesson's knobs for the active (or named) profile."""
-    return dict(SMOOTHING[get_profile(profile).name])
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 # ----------------------------------------------------------------------------- Monte Carlo

@@ -18,8 +18,8 @@ import torch
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from torch import nn
 
-from tutorial_lib.core.device import eval_batch_size
 from tutorial_lib.core import zoo
+from tutorial_lib.core.device import eval_batch_size
 from tutorial_lib.core.models import build_cnn_digits, build_vit_digits, train_digits_model
 
 IN_CLASSES = tuple(range(8))  # digits the OOD models are trained on

@@ -14,21 +14,17 @@ probit transform of both axes, a linear function of the in-distribution accuracy
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from scipy.stats import norm
 from torch import nn
 
 from tutorial_lib.core import data, zoo
 from tutorial_lib.core.device import seed_everything
-from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 from tutorial_lib.core.fit import accuracy, train_classifier
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 from tutorial_lib.core.transforms import pen_shift
 
 SHIFT = {"thickness": 1, "scale": 0.9}  # the lesson's shift (see ``pen_shift``)

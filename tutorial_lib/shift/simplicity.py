@@ -18,18 +18,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
+from tutorial_lib.core.config import pick_knobs
+
 # Lesson knobs per profile: training-set size, width and epochs of the MLP.
-SETTINGS = {
+KNOBS = {
     "quick": {"n_train": 8000, "n_test": 4000, "d": 50, "hidden": 100, "epochs": 20},
     "full": {"n_train": 50000, "n_test": 10000, "d": 50, "hidden": 100, "epochs": 40},
 }
 
 
-def settings(profile: str | None = None) -> dict:
-    """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
-
-    return dict(SETTINGS[get_profile(profile).name])
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 @dataclass(frozen=True)

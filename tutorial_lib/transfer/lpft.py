@@ -22,12 +22,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from tutorial_lib.core import zoo
-from tutorial_lib.transfer.pretrain import WithHead
+from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.fit import accuracy
 from tutorial_lib.core.transforms import pen_shift, rotate_images
-from tutorial_lib.core.fit import accuracy  # noqa: F401 - part of this module's API (lpft.accuracy)
+from tutorial_lib.transfer.pretrain import WithHead
 
 # Lesson knobs per profile.
-SETTINGS = {
+KNOBS = {
     "quick": {
         "d": 50,
         "k": 10,
@@ -59,11 +60,9 @@ SETTINGS = {
 }
 
 
-def settings(profile: str | None = None) -> dict:
-    """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
-
-    return dict(SETTINGS[get_profile(profile).name])
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 # ============================================================================ part 1: the toy
@@ -98,7 +97,7 @@ def make_toy(
             f"got k={k}, r={r}, d={d}."
         )
     g = torch.Generator().manual_seed(seed)
-    randn = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)  # noqa: E731
+    randn = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
     B_star = _orthonormal_rows(randn(k, d))
     B0 = _orthonormal_rows(B_star + feature_noise * randn(k, d) / d**0.5 * k**0.5)
     v_star = randn(k)
@@ -436,7 +435,7 @@ def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224):
     x_tr, y_tr = load_cifar10("train")
     x_te, y_te = load_cifar10("test")
     idx = few_shot_indices(y_tr, shots, seed)
-    resize = lambda x: F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)  # noqa: E731
+    resize = lambda x: F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     x_te, y_te = x_te[:1000], y_te[:1000]
     tests = {
         k.replace("bold strokes", "dilated"): (resize(f(x_te)).clamp(0, 1), y_te)

@@ -24,11 +24,11 @@ import torch.nn.functional as F
 
 from tutorial_lib.core import zoo
 from tutorial_lib.core.attacks import pgd
-from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.config import get_profile, pick_knobs
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import accuracy
 from tutorial_lib.transfer.pretrain import ConvEncoder, WithHead, build_cifar_resnet18
 from tutorial_lib.transfer.sparsity import clone_module
-from tutorial_lib.core.fit import accuracy
 
 REGIMES = ("SLF", "ALF", "SFF", "AFF")
 PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the lesson)
@@ -49,8 +49,8 @@ KNOBS: dict[str, dict] = {
 
 
 def knobs(profile: str | None = None) -> dict:
-    """This lesson's settings for the active (or named) profile."""
-    return KNOBS[get_profile(profile).name]
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def build_encoder(profile: str | None = None) -> nn.Module:
