@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from tutorial_lib.core import models, zoo
+from tutorial_lib.core.fit import accuracy
 from tutorial_lib.transfer import lpft, pretrain
 
 
@@ -92,7 +93,7 @@ def test_shipped_transfer_checkpoints_reproduce_their_recorded_accuracy(recipe):
     model = zoo.load(name)
     _, tests = lpft.digits_transfer_data(meta["shots"], meta["seed"])
     for k, t in tests.items():
-        assert lpft.accuracy(model, *t) == pytest.approx(meta["accuracy"][k], abs=0.01), k
+        assert accuracy(model, *t) == pytest.approx(meta["accuracy"][k], abs=0.01), k
 
 
 def test_encoder_wraps_a_full_profile_timm_model_offline():

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
 from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.fit import fit
 
 # Lesson knobs per profile: training-set size, width and epochs of the MLP.
 KNOBS = {
@@ -165,13 +166,9 @@ def train_mlp(
     torch.manual_seed(seed)
     model = make_mlp(x.shape[1], hidden, depth)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    g = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).split(batch_size):
-            loss = F.binary_cross_entropy_with_logits(model(x[idx]).squeeze(1), y[idx].float())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    fit(model, (x, y), lambda m, batch, g: F.binary_cross_entropy_with_logits(
+        m(batch[0]).squeeze(1), batch[1].float()), opt, epochs, batch_size,
+        torch.Generator().manual_seed(seed))
     return model.eval()
 
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from tutorial_lib.core import zoo
 from tutorial_lib.core.config import pick_knobs
-from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.fit import accuracy, cross_entropy, fit
 from tutorial_lib.core.transforms import pen_shift, rotate_images
 from tutorial_lib.transfer.pretrain import WithHead
 
@@ -237,19 +237,11 @@ def finetune_model(
     """Fine-tune every weight (AdamW, cosine schedule, no augmentation) and return the model in
     eval mode. The same recipe serves FT (random head) and LP-FT (LP head)."""
     torch.manual_seed(seed)
-    g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     n_steps = epochs * -(-len(x) // batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)
-    model.train()
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).split(batch_size):
-            idx = idx.to(x.device)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+    fit(model, (x, y), cross_entropy(), opt, epochs, batch_size,
+        torch.Generator().manual_seed(seed), sched)
     return model.eval()
 
 

@@ -26,7 +26,7 @@ from tutorial_lib.core import zoo
 from tutorial_lib.core.attacks import pgd
 from tutorial_lib.core.config import get_profile, pick_knobs
 from tutorial_lib.core.device import seed_everything
-from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.fit import accuracy, adversarial_cross_entropy, fit
 from tutorial_lib.transfer.pretrain import ConvEncoder, WithHead, build_cifar_resnet18
 from tutorial_lib.transfer.sparsity import clone_module
 
@@ -112,20 +112,10 @@ def finetune(encoder: nn.Module, regime: str, train: tuple[torch.Tensor, torch.T
     opt = torch.optim.Adam(params, lr=lr)
     steps = epochs * math.ceil(len(x) / batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps))
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=gen).to(x.device)
-        for i in range(0, len(x), batch_size):
-            xb, yb = x[perm[i:i + batch_size]], y[perm[i:i + batch_size]]
-            if augment is not None:
-                xb = augment(xb, gen)
-            if adversarial:
-                xb = pgd(model, xb, yb, eps, attack_steps, generator=gen)
-            _set_mode(model, linear)  # pgd() left the model in eval mode
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+    mode = lambda m: _set_mode(m, linear)  # noqa: E731 - a frozen encoder stays in eval mode
+    loss = (adversarial_cross_entropy(eps, attack_steps, mode) if adversarial else
+            lambda m, batch, g: (mode(m), F.cross_entropy(m(batch[0]), batch[1]))[1])
+    fit(model, (x, y), loss, opt, epochs, batch_size, gen, sched, augment, train_mode=False)
     return model.eval()
 
 
