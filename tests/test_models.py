@@ -123,3 +123,22 @@ def test_zoo_lists_every_shipped_file_and_loads_it():
         else:
             assert all(p.is_file() for p in loaded.values())
         assert zoo.metrics(name).get("command") == f"python scripts/train.py {name}", name
+
+
+def test_full_model_weights_from_a_local_folder(tmp_path, monkeypatch):
+    """FRFM_WEIGHTS_DIR/<timm name>.safetensors is used before the hub (offline), and a miss names
+    both places."""
+    from safetensors.torch import save_file
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ref = models.timm.create_model("test_vit", pretrained=False)
+    with torch.no_grad():
+        next(ref.parameters()).add_(1.0)  # weights the default init would not give
+    save_file(ref.state_dict(), str(tmp_path / "test_vit.safetensors"))
+    monkeypatch.setenv("FRFM_WEIGHTS_DIR", str(tmp_path))
+    model = models.build_full_model("test_vit")
+    assert all(torch.equal(a, b) for a, b in zip(ref.state_dict().values(),
+                                                  model.net.state_dict().values()))
+    monkeypatch.setenv("FRFM_WEIGHTS_DIR", str(tmp_path / "empty"))
+    with pytest.raises(RuntimeError, match="FRFM_WEIGHTS_DIR/test_vit.safetensors.*Hugging Face"):
+        models.build_full_model("test_vit")

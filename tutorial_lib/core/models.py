@@ -8,6 +8,7 @@ sha256-checked. Full profile: pretrained ImageNet models from timm, loaded the r
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Callable, Sequence
 
 import timm
@@ -126,15 +127,25 @@ FULL_MODELS: dict[str, str] = {
 
 
 # ----------------------------------------------------------------------------- full models
+WEIGHTS_ENV = "FRFM_WEIGHTS_DIR"  # a folder of <timm name>.safetensors, used before the hub
+
+
 def build_full_model(name: str, pretrained: bool = True) -> ImageClassifier:
-    """A timm ImageNet model wrapped with its own mean/std; ``pretrained`` downloads weights."""
+    """A timm ImageNet model wrapped with its own mean/std. ``pretrained`` takes the weights from
+    ``$FRFM_WEIGHTS_DIR/<name>.safetensors`` when that file exists, else from the Hugging Face hub
+    (downloaded once into its cache, ``$HF_HOME`` or ``~/.cache/huggingface``; with
+    ``HF_HUB_OFFLINE=1`` only the cache is read)."""
+    local = Path(os.environ.get(WEIGHTS_ENV, "")).expanduser() / f"{name}.safetensors"
+    overlay = {"file": str(local)} if pretrained and os.environ.get(WEIGHTS_ENV) and local.is_file() else None
     try:
-        net = timm.create_model(name, pretrained=pretrained)
+        net = timm.create_model(name, pretrained=pretrained, pretrained_cfg_overlay=overlay)
     except Exception as err:
         raise RuntimeError(
-            f"Could not load pretrained weights for {name!r} ({type(err).__name__}: {err}). "
-            "The full profile downloads them from the Hugging Face hub once (internet needed, "
-            "then cached in ~/.cache/huggingface). Offline? Use FRFM_PROFILE=quick.") from err
+            f"Could not load pretrained weights for {name!r} ({type(err).__name__}: {err}). Looked "
+            f"for {WEIGHTS_ENV}/{name}.safetensors ({WEIGHTS_ENV}="
+            f"{os.environ.get(WEIGHTS_ENV, 'unset')}) and then the Hugging Face hub cache "
+            "(~/.cache/huggingface or $HF_HOME; internet needed the first time unless "
+            "HF_HUB_OFFLINE=1 and the cache holds them). Offline? Use FRFM_PROFILE=quick.") from err
     cfg = net.pretrained_cfg
     return ImageClassifier(net, cfg["mean"], cfg["std"], cfg["input_size"], name)
 
