@@ -1,7 +1,7 @@
 """The house rules of tutorial_lib, checked on the source itself.
 
 - no import cycle between the kit's modules (lazy imports inside functions count too);
-- a tutorial part imports from ``tutorial_lib.core`` and from itself only;
+- a tutorial part imports from ``tutorial_lib.core`` and from itself only; core imports no part;
 - no private name (``_x``) is imported from another module, nor by a notebook;
 - every module with knobs has ``KNOBS = {"quick": ..., "full": ...}`` with the same keys and a
   ``knobs(profile)`` that returns a copy.
@@ -106,6 +106,14 @@ def test_a_part_depends_on_core_only():
             t = target.split(".")
             if t[0] == "tutorial_lib" and len(t) > 1 and t[1] not in ("core", parts[1]):
                 bad.append(f"{name} imports {target}")
+    assert not bad, bad
+
+
+def test_core_depends_on_no_part():
+    bad = [f"{name} imports {target}" for name, path in _modules().items()
+           if name.startswith("tutorial_lib.core")
+           for target, _ in _imports(name, path)
+           if target.split(".")[:2][-1] in PARTS and target.startswith("tutorial_lib.")]
     assert not bad, bad
 
 

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from tutorial_lib.core import benchmarks
+from tutorial_lib.evaluation import suite as benchmarks
 
 
 def test_quick_profile_never_calls_the_network(monkeypatch):
