@@ -92,7 +92,7 @@ def test_evaluate_robust_accuracy_below_clean():
     x, y = _tiny_data(128)
     model = transfer.finetune(pretrain.ConvEncoder(), "SFF", (x, y), epochs=8, batch_size=16,
                               lr=3e-3)
-    score = transfer.evaluate(model, x, y, eps=0.1, steps=5)
+    score = transfer.clean_and_robust_accuracy(model, x, y, eps=0.1, steps=5)
     assert 0.0 <= score["RA"] <= score["SA"] <= 1.0
     # a clean-trained CNN is not robust at eps = 0.1
     assert score["SA"] > 0.5 and score["SA"] - score["RA"] > 0.2
@@ -157,7 +157,7 @@ def test_shipped_encoder_reproduces_its_recorded_linear_probe(which):
     k = transfer.knobs()
     probe = transfer.finetune(enc, "SLF", transfer.transfer_data("train"),
                               epochs=k["finetune_epochs"], batch_size=k["batch_size"])
-    score = transfer.evaluate(probe, *transfer.transfer_data("val"), eps=k["eps"],
+    score = transfer.clean_and_robust_accuracy(probe, *transfer.transfer_data("val"), eps=k["eps"],
                               steps=k["eval_steps"])
     assert score["SA"] == pytest.approx(recorded["SA"], abs=0.03)
     assert score["RA"] == pytest.approx(recorded["RA"], abs=0.03)
@@ -172,6 +172,6 @@ def test_lesson_safe_assertions_on_linear_probes():
     for which in ("rotation_std", "contrastive_adv"):
         probe = transfer.finetune(transfer.load_encoder(which), "SLF", train,
                                   epochs=k["finetune_epochs"], batch_size=k["batch_size"])
-        ra[which] = transfer.evaluate(probe, *test, eps=k["eps"], steps=k["eval_steps"])["RA"]
+        ra[which] = transfer.clean_and_robust_accuracy(probe, *test, eps=k["eps"], steps=k["eval_steps"])["RA"]
     assert ra["rotation_std"] <= 0.02
     assert ra["contrastive_adv"] >= ra["rotation_std"] + 0.15

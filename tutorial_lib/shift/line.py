@@ -142,10 +142,10 @@ def train_line_model(spec: LineModel, log=None) -> tuple[ImageClassifier, dict]:
     train_classifier(model, (x[:spec.n_train], y[:spec.n_train]), val, epochs=spec.epochs,
                      lr=3e-3, weight_decay=1e-4, batch_size=32, warmup_epochs=1,
                      label_smoothing=0.0, augment=None, seed=spec.seed, log=log)
-    return model, evaluate(model)
+    return model, id_and_shifted_accuracy(model)
 
 
-def evaluate(model: nn.Module, thickness: int = SHIFT["thickness"],
+def id_and_shifted_accuracy(model: nn.Module, thickness: int = SHIFT["thickness"],
              scale: float = SHIFT["scale"]) -> dict:
     """Accuracy on the digits test split (ID) and on its ``pen_shift`` (OOD)."""
     dev = next(model.parameters()).device

@@ -178,7 +178,7 @@ def scores(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return model(x).squeeze(1)
 
 
-def evaluate(model: nn.Module, data: LMSData) -> dict[str, float]:
+def accuracy_and_auc(model: nn.Module, data: LMSData) -> dict[str, float]:
     """Accuracy and AUC (area under the ROC curve) of ``model`` on ``data``."""
     s = scores(model, data.x)
     acc = float(((s > 0).long() == data.y).float().mean())

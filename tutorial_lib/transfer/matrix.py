@@ -119,7 +119,8 @@ def finetune(encoder: nn.Module, regime: str, train: tuple[torch.Tensor, torch.T
     return model.eval()
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: int = 10,
+def clean_and_robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float,
+                              steps: int = 10,
              batch_size: int = 500, seed: int = 0) -> dict[str, float]:
     """SA and RA (PGD-``steps``, L-inf ``eps``, random start) of ``model`` on (x, y), in [0, 1]."""
     gen = torch.Generator().manual_seed(seed)
@@ -159,7 +160,8 @@ def pretrain_for_zoo(which: str, profile: str, log: Callable[[str], None] | None
                                    attack_steps=k["train_steps"], log=log)
         probe = finetune(encoder, "SLF", (x, y), k["num_classes"], k["finetune_epochs"],
                          batch_size=k["batch_size"])
-        metrics["val_SLF"] = evaluate(probe, *transfer_data("val", profile, x.device), eps=k["eps"],
+        val = transfer_data("val", profile, x.device)
+        metrics["val_SLF"] = clean_and_robust_accuracy(probe, *val, eps=k["eps"],
                                       steps=k["eval_steps"])
         metrics["dataset"] = k["dataset"]
         return metrics
@@ -218,7 +220,8 @@ def load_results(kind: str, profile: str | None = None):
     return pd.read_csv(verified_path(rel))
 
 
-@zoo.register("transfer_results", files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
+@zoo.register("transfer_results",
+              files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
 def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
                      sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
     """The quick profile's multi-seed tables: every encoder x regime fine-tuned per seed (SA/RA on
@@ -234,14 +237,16 @@ def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
             for regime in REGIMES:
                 model = finetune(enc, regime, train, k["num_classes"], k["finetune_epochs"],
                                  k["eps"], k["train_steps"], batch_size=k["batch_size"], seed=seed)
-                score = evaluate(model, *test, eps=k["eps"], steps=k["eval_steps"], seed=seed)
+                score = clean_and_robust_accuracy(model, *test, eps=k["eps"],
+                                                  steps=k["eval_steps"], seed=seed)
                 matrix.append({"pretraining": which, "regime": regime, "seed": seed, **score})
                 log(f"seed {seed} {which:>16s} {regime} SA {score['SA']:.3f} RA {score['RA']:.3f}")
                 if regime == "AFF" and which in sparse_encoders:
                     sparse.append({"pretraining": which, "sparsity": 0.0, "seed": seed, **score})
                     for s in sparsities:
                         ticket = sparse_finetune(enc, model.encoder, s, "AFF", train, "quick", seed)
-                        sc = evaluate(ticket, *test, eps=k["eps"], steps=k["eval_steps"], seed=seed)
+                        sc = clean_and_robust_accuracy(ticket, *test, eps=k["eps"],
+                                                       steps=k["eval_steps"], seed=seed)
                         sparse.append({"pretraining": which, "sparsity": s, "seed": seed, **sc})
     write_csv("transfer/matrix_seeds.csv", matrix)
     write_csv("transfer/sparsity_seeds.csv", sparse)
