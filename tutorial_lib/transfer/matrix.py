@@ -120,8 +120,8 @@ def finetune(encoder: nn.Module, regime: str, train: tuple[torch.Tensor, torch.T
 
 
 def clean_and_robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float,
-                              steps: int = 10,
-             batch_size: int = 500, seed: int = 0) -> dict[str, float]:
+                              steps: int = 10, batch_size: int = 500,
+                              seed: int = 0) -> dict[str, float]:
     """SA and RA (PGD-``steps``, L-inf ``eps``, random start) of ``model`` on (x, y), in [0, 1]."""
     gen = torch.Generator().manual_seed(seed)
     sa = accuracy(model, x, y, batch_size)  # puts the model in eval mode
