@@ -8,7 +8,7 @@ from torch import nn
 
 from tutorial_lib.certified import smoothing as C
 from tutorial_lib.core import data
-from tutorial_lib.core.models import checkpoint_metrics
+from tutorial_lib.core.zoo import metrics as checkpoint_metrics
 
 
 class Constant(nn.Module):

@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from tutorial_lib.transfer import lpft
-from tutorial_lib.core import models
+from tutorial_lib.core import models, zoo
+from tutorial_lib.core.fit import accuracy
+from tutorial_lib.transfer import lpft, pretrain
 
 
 def test_closed_form_errors_match_monte_carlo():
@@ -88,21 +89,18 @@ def test_image_pieces_shapes():
 @pytest.mark.parametrize("recipe", ["FT", "LP-FT"])
 def test_shipped_transfer_checkpoints_reproduce_their_recorded_accuracy(recipe):
     name = lpft.checkpoint_name(recipe)
-    meta = models.checkpoint_metrics(name)
-    assert meta, (
-        f"data/checkpoints/{name}.json missing: run scripts/train_lpft_digits.py"
-    )
-    model = models.load_or_train(name, lpft.build_probed, lambda m: {})
+    meta = zoo.metrics(name)
+    model = zoo.load(name)
     _, tests = lpft.digits_transfer_data(meta["shots"], meta["seed"])
     for k, t in tests.items():
-        assert lpft.accuracy(model, *t) == pytest.approx(meta["accuracy"][k], abs=0.01), k
+        assert accuracy(model, *t) == pytest.approx(meta["accuracy"][k], abs=0.01), k
 
 
 def test_encoder_wraps_a_full_profile_timm_model_offline():
     """The full-profile path (timm ViT-S/16) builds offline with pretrained=False."""
     net = models.build_full_model("vit_small_patch16_224", pretrained=False)
     enc = lpft.Encoder(net)
-    probed = lpft.Probed(enc, torch.nn.Linear(enc.dim, 10))
+    probed = pretrain.WithHead(enc, torch.nn.Linear(enc.dim, 10))
     assert enc.dim == 384
     assert probed(torch.rand(1, 3, 224, 224)).shape == (1, 10)
 

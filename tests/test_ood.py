@@ -39,11 +39,12 @@ def test_bad_inputs():
 @pytest.mark.parametrize("name", sorted(OOD_MODELS))
 def test_shipped_ood_models_reload_with_their_recorded_accuracy(name):
     from tutorial_lib.core.data import load_digits_tensors
-    from tutorial_lib.core.models import checkpoint_metrics, load_model
     from tutorial_lib.core.fit import accuracy
+    from tutorial_lib.core.models import load_model
+    from tutorial_lib.core.zoo import metrics as checkpoint_metrics
 
     meta = checkpoint_metrics(name)
-    assert meta, f"data/checkpoints/{name}.json missing: run scripts/train_ood_models.py"
+    assert meta, f"data/checkpoints/{name}.json missing: run python scripts/train.py {name}"
     assert meta["classes"] == list(IN_CLASSES)
     model = load_model(name)
     x, y = load_digits_tensors("test", classes=IN_CLASSES)

@@ -6,18 +6,19 @@ import torch
 from scipy.stats import norm
 
 from tutorial_lib.core import data
+from tutorial_lib.core import transforms as T
 from tutorial_lib.shift import line as S
 
 
 def test_pen_shift_identity_thicker_and_smaller():
     x, _ = data.load_digits_tensors("test", classes=[0, 1])
     x = x[:20]
-    assert torch.allclose(S.pen_shift(x, 0, 1.0), x, atol=1e-6)
-    thick = S.pen_shift(x, 1, 1.0)
+    assert torch.allclose(T.pen_shift(x, 0, 1.0), x, atol=1e-6)
+    thick = T.pen_shift(x, 1, 1.0)
     assert (thick >= x - 1e-6).all() and thick.sum() > 1.1 * x.sum()
-    thin = S.pen_shift(x, -1, 1.0)
+    thin = T.pen_shift(x, -1, 1.0)
     assert (thin <= x + 1e-6).all()
-    small = S.pen_shift(x, 0, 0.7)
+    small = T.pen_shift(x, 0, 0.7)
     border = torch.ones(32, 32, dtype=torch.bool)
     border[4:28, 4:28] = False
     assert small[..., border].abs().max() < 1e-6  # writing shrinks toward the centre
@@ -47,11 +48,11 @@ def test_probit_clips_with_n_and_rejects_percentages():
 
 def test_bad_inputs():
     with pytest.raises(ValueError, match="N, C, H, W"):
-        S.pen_shift(torch.rand(32, 32))
+        T.pen_shift(torch.rand(32, 32))
     with pytest.raises(ValueError, match="integer"):
-        S.pen_shift(torch.rand(1, 1, 32, 32), thickness=0.5)
+        T.pen_shift(torch.rand(1, 1, 32, 32), thickness=0.5)
     with pytest.raises(ValueError, match="scale"):
-        S.pen_shift(torch.rand(1, 1, 32, 32), scale=0.0)
+        T.pen_shift(torch.rand(1, 1, 32, 32), scale=0.0)
     with pytest.raises(ValueError, match="arch"):
         S.build_line_model(S.LineModel("rnn", 8, 16, 10, 1))
     with pytest.raises(ValueError, match="resolution"):

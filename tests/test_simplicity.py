@@ -64,12 +64,12 @@ def test_mlp_shows_extreme_simplicity_bias():
     train = sb.make_lms(4000, d=50, seed=0)
     test = sb.make_lms(2000, d=50, seed=100, rotation=train.rotation)
     model = sb.train_mlp(train.x, train.y, epochs=10, seed=0)
-    assert sb.evaluate(model, test)["accuracy"] > 0.98
-    assert sb.evaluate(model, sb.randomize_coordinates(test, [0], seed=1))["accuracy"] < 0.6
+    assert sb.accuracy_and_auc(model, test)["accuracy"] > 0.98
+    assert sb.accuracy_and_auc(model, sb.randomize_coordinates(test, [0], seed=1))["accuracy"] < 0.6
     assert (
-        sb.evaluate(model, sb.randomize_coordinates(test, range(1, 50), seed=1))["accuracy"] > 0.95
+        sb.accuracy_and_auc(model, sb.randomize_coordinates(test, range(1, 50), seed=1))["accuracy"] > 0.95
     )
-    assert sb.evaluate(model, sb.shift_linear(test, 1.0))["accuracy"] < 0.3
+    assert sb.accuracy_and_auc(model, sb.shift_linear(test, 1.0))["accuracy"] < 0.3
 
 
 def test_decision_grid_shape_and_range():

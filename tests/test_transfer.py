@@ -4,8 +4,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tutorial_lib.transfer import pretrain, sparsity, matrix as transfer
-from tutorial_lib.core.models import checkpoint_metrics
+from tutorial_lib.core import zoo
+from tutorial_lib.transfer import matrix as transfer
+from tutorial_lib.transfer import pretrain, sparsity
 
 
 def _tiny_data(n=48, seed=0):
@@ -91,7 +92,7 @@ def test_evaluate_robust_accuracy_below_clean():
     x, y = _tiny_data(128)
     model = transfer.finetune(pretrain.ConvEncoder(), "SFF", (x, y), epochs=8, batch_size=16,
                               lr=3e-3)
-    score = transfer.evaluate(model, x, y, eps=0.1, steps=5)
+    score = transfer.clean_and_robust_accuracy(model, x, y, eps=0.1, steps=5)
     assert 0.0 <= score["RA"] <= score["SA"] <= 1.0
     # a clean-trained CNN is not robust at eps = 0.1
     assert score["SA"] > 0.5 and score["SA"] - score["RA"] > 0.2
@@ -101,7 +102,7 @@ def test_unknown_encoder_name_and_full_profile_offline():
     with pytest.raises(KeyError, match="Unknown pre-training"):
         transfer.encoder_name("jigsaw")
     assert transfer.encoder_name("rotation_adv", "full").startswith("transfer_cifar10_r18")
-    with pytest.raises(FileNotFoundError, match="scripts/transfer_results.py"):
+    with pytest.raises(FileNotFoundError, match="scripts/train.py transfer_results"):
         transfer.load_results("matrix", profile="full")
     with pytest.raises(ValueError, match="kind"):
         transfer.results_file("lottery")
@@ -151,12 +152,12 @@ def test_bad_sparsity_is_refused():
 # ----------------------------------------------------------------------------- shipped encoders
 @pytest.mark.parametrize("which", list(transfer.PRETRAININGS))
 def test_shipped_encoder_reproduces_its_recorded_linear_probe(which):
-    enc = transfer.load_or_pretrain(which)
-    recorded = checkpoint_metrics(transfer.encoder_name(which))["val_SLF"]
+    enc = transfer.load_encoder(which)
+    recorded = zoo.metrics(transfer.encoder_name(which))["val_SLF"]
     k = transfer.knobs()
     probe = transfer.finetune(enc, "SLF", transfer.transfer_data("train"),
                               epochs=k["finetune_epochs"], batch_size=k["batch_size"])
-    score = transfer.evaluate(probe, *transfer.transfer_data("val"), eps=k["eps"],
+    score = transfer.clean_and_robust_accuracy(probe, *transfer.transfer_data("val"), eps=k["eps"],
                               steps=k["eval_steps"])
     assert score["SA"] == pytest.approx(recorded["SA"], abs=0.03)
     assert score["RA"] == pytest.approx(recorded["RA"], abs=0.03)
@@ -169,8 +170,8 @@ def test_lesson_safe_assertions_on_linear_probes():
     train, test = transfer.transfer_data("train"), transfer.transfer_data("test")
     ra = {}
     for which in ("rotation_std", "contrastive_adv"):
-        probe = transfer.finetune(transfer.load_or_pretrain(which), "SLF", train,
+        probe = transfer.finetune(transfer.load_encoder(which), "SLF", train,
                                   epochs=k["finetune_epochs"], batch_size=k["batch_size"])
-        ra[which] = transfer.evaluate(probe, *test, eps=k["eps"], steps=k["eval_steps"])["RA"]
+        ra[which] = transfer.clean_and_robust_accuracy(probe, *test, eps=k["eps"], steps=k["eval_steps"])["RA"]
     assert ra["rotation_std"] <= 0.02
     assert ra["contrastive_adv"] >= ra["rotation_std"] + 0.15

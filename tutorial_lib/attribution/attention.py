@@ -11,8 +11,15 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from tutorial_lib.core.config import pick_knobs
+
 # Lesson knobs per profile: images for the mean attention distance, images shown in the maps.
-ATTENTION = {"quick": {"n_images": 128, "n_show": 6}, "full": {"n_images": 64, "n_show": 6}}
+KNOBS = {"quick": {"n_images": 128, "n_show": 6}, "full": {"n_images": 64, "n_show": 6}}
+
+
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def vit_net(model: nn.Module) -> nn.Module:

@@ -14,6 +14,7 @@ import math
 import torch
 import torch.nn as nn
 
+from tutorial_lib.core.config import pick_knobs
 from tutorial_lib.core.device import eval_batch_size
 
 # Lesson knobs per profile. norm: L2 norm of the added basis image per channel (Yin et al. use 4
@@ -21,7 +22,7 @@ from tutorial_lib.core.device import eval_batch_size
 # stride-th frequency (1 = all); photo_stride: the same for the photo flip-rate map. n_images:
 # images per direction. low_r / high_r: band edges. batch_size: images per forward call (on a
 # CPU 64 is as fast per image as anything and 256+ is slower, scripts/bench_batch.py; a GPU wants more).
-FOURIER = {
+KNOBS = {
     "quick": {"norm": 4.0, "stride": 1, "photo_stride": 2, "n_images": 16, "n_photos": 16,
               "low_r": 4.0, "high_r": 12.0, "cutoffs": (2, 4, 8, 12), "n_filter": 200,
               "batch_size": 64},
@@ -29,6 +30,11 @@ FOURIER = {
              "low_r": 28.0, "high_r": 84.0, "cutoffs": (16, 28, 56, 84), "n_filter": 500,
              "batch_size": 1024},
 }
+
+
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def centred_frequencies(size: int) -> torch.Tensor:

@@ -18,13 +18,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.func import functional_call
 
+from tutorial_lib.core.config import pick_knobs
+
 # Lesson knobs per profile: images, 1-D points / range / directions, 2-D grid side.
-LANDSCAPE = {
+KNOBS = {
     "quick": {"n_images": 48, "alphas_1d": 13, "span": 1.0, "n_dirs": 2, "grid_2d": 7,
               "fit_span": 0.34},
     "full": {"n_images": 128, "alphas_1d": 21, "span": 1.0, "n_dirs": 3, "grid_2d": 11,
              "fit_span": 0.3},
 }
+
+
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def filter_normalized_direction(model: nn.Module, generator: torch.Generator | None = None,

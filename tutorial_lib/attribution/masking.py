@@ -12,17 +12,23 @@ from collections.abc import Mapping, Sequence
 import torch
 import torch.nn as nn
 
+from tutorial_lib.core.config import pick_knobs
 from tutorial_lib.core.device import eval_batch_size
 from tutorial_lib.core.fit import accuracy
 
 # Lesson knobs per profile: patch size of the mask grid, ratios swept, CutOut square sides (px),
 # number of test images.
-MASKING = {
+KNOBS = {
     "quick": {"patch": 4, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (8, 12, 16),
               "n_images": 250},
     "full": {"patch": 16, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (64, 96, 128),
              "n_images": 1000},
 }
+
+
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def _check_ratio(ratio: float) -> None:

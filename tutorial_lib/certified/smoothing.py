@@ -22,17 +22,17 @@ import torch.nn.functional as F
 from scipy.stats import beta, binom, norm
 from torch import nn
 
-from tutorial_lib.core import data
-from tutorial_lib.core.config import get_profile
-from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier, load_or_train
+from tutorial_lib.core import data, zoo
+from tutorial_lib.core.config import pick_knobs
 from tutorial_lib.core.fit import accuracy, train_classifier
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 
 ABSTAIN = -1
 SIGMAS = (0.12, 0.25, 0.5)  # noise levels of the shipped base models
 IMAGE_SIZE = 16  # the smoothing lesson's digits are 16x16 (as in the lesson spec's measurement)
 # Lesson knobs per profile: images certified, N0 (selection), N (estimation), alpha, batch size
 # (noisy images per forward pass), PGD steps and noise draws per step for the attack.
-SMOOTHING = {
+KNOBS = {
     "quick": {"n_images": 80, "n0": 100, "n": 1000, "alpha": 0.001, "batch": 500,
               "pgd_steps": 10, "pgd_draws": 8},
     "full": {"n_images": 500, "n0": 100, "n": 10000, "alpha": 0.001, "batch": 500,
@@ -43,8 +43,8 @@ TRAIN_RECIPE = {"epochs": 60, "lr": 2e-3, "weight_decay": 5e-4, "batch_size": 64
 
 
 def knobs(profile: str | None = None) -> dict:
-    """The smoothing lesson's knobs for the active (or named) profile."""
-    return dict(SMOOTHING[get_profile(profile).name])
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
@@ -224,16 +224,18 @@ def train_smoothing_model(model: nn.Module, sigma: float, log=print) -> dict:
     return {"dataset": "digits", "image_size": IMAGE_SIZE, "sigma": sigma,
             "test_acc_clean": accuracy(model, *te), "test_acc_noisy": accuracy(model, te_noisy, te[1]),
             "val_acc_noisy": result["val_acc"], "best_epoch": result["best_epoch"],
-            "epochs": result["epochs"], "recipe": TRAIN_RECIPE,
-            "command": f"python scripts/train_smoothing_models.py --sigma {sigma} --threads 1"}
+            "epochs": result["epochs"], "recipe": TRAIN_RECIPE}
 
 
-def load_smoothing_model(sigma: float, device: torch.device | str | None = None,
-                         retrain: bool = False) -> ImageClassifier:
-    """The shipped base model trained with noise ``sigma`` (trained now if the file is missing)."""
+for _sigma in SIGMAS:
+    zoo.register(checkpoint_name(_sigma), build=build_smoothing_cnn,
+                 description=f"base model for randomized smoothing, Gaussian noise sigma={_sigma}",
+                 train=lambda m, s=_sigma: train_smoothing_model(m, s))
+
+
+def load_smoothing_model(sigma: float, device: torch.device | str | None = None) -> ImageClassifier:
+    """The shipped base model trained with noise ``sigma`` (from the zoo, sha256-checked)."""
     if sigma not in SIGMAS:
         raise KeyError(f"No base model for sigma={sigma}; shipped: {', '.join(map(str, SIGMAS))}. "
                        f"Train one with train_smoothing_model(build_smoothing_cnn(), {sigma}).")
-    model = load_or_train(checkpoint_name(sigma), build_smoothing_cnn,
-                          lambda m: train_smoothing_model(m, sigma), retrain=retrain)
-    return model.to(device) if device is not None else model
+    return zoo.load(checkpoint_name(sigma), device)

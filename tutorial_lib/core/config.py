@@ -81,7 +81,14 @@ def get_profile(name: str | None = None) -> Profile:
     return PROFILES[key]
 
 
-def setup_notebook(seed: int | None = None) -> tuple[Profile, torch.device]:  # noqa: F821
+def pick_knobs(table: dict[str, dict], profile: str | None = None) -> dict:
+    """A copy of ``table[<profile>]``: what every part module's ``knobs(profile)`` returns."""
+    import copy
+
+    return copy.deepcopy(table[get_profile(profile).name])
+
+
+def setup_notebook(seed: int | None = None) -> tuple[Profile, torch.device]:
     """What every notebook's setup cell does: read the profile, pick and print the device, seed
     everything and apply the kit's plot style. Returns ``(profile, device)``."""
     from tutorial_lib.core.device import device, seed_everything

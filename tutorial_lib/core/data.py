@@ -87,6 +87,20 @@ def record_sha256(relative: str | Path) -> str:
     return digest
 
 
+def write_csv(relative: str | Path, rows: list[dict], digits: int = 4) -> Path:
+    """Write ``rows`` (dicts with the same keys) to ``data/<relative>`` as CSV, floats rounded."""
+    import csv
+
+    path = data_path(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows({k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()}
+                    for r in rows)
+    return path
+
+
 def verified_path(relative: str | Path) -> Path:
     """Path of ``data/<relative>`` after checking it exists and matches ``data/SHA256SUMS``."""
     rel = Path(relative).as_posix()
@@ -200,24 +214,47 @@ def _data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or data_path("downloads")).expanduser()
 
 
+def _read_cifar_batches(folder: Path, split: str) -> tuple[np.ndarray, list[int]] | None:
+    """The extracted ``cifar-10-batches-py`` pickles (the format torchvision downloads)."""
+    import pickle
+
+    names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+    if not all((folder / n).is_file() for n in names):
+        return None
+    xs, ys, labels = [], [], set()
+    for n in names:
+        with open(folder / n, "rb") as f:
+            batch = pickle.load(f, encoding="latin1")
+        xs.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        ys += list(batch["labels"])
+        labels.add(str(batch.get("batch_label", "")))
+    if any("STAND-IN" in b for b in labels):
+        print(f"[stand-in] {folder} holds a CIFAR-10-shaped stand-in, not CIFAR-10: its numbers "
+              "are a smoke test, never results.")
+    return np.concatenate(xs), ys
+
+
 def load_cifar10(split: str, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """CIFAR-10 via torchvision as (N, 3, 32, 32) floats in [0, 1]; stored under $FRFM_DATA_DIR."""
+    """CIFAR-10 as (N, 3, 32, 32) floats in [0, 1], read from
+    ``$FRFM_DATA_DIR/cifar10/cifar-10-batches-py`` (downloaded there by torchvision if missing)."""
     import torchvision
 
     if split not in {"train", "test"}:
         raise ValueError(f"Unknown cifar10 split {split!r}; use 'train' or 'test'.")
     root = _data_dir() / "cifar10"
-    try:
-        ds = torchvision.datasets.CIFAR10(root=str(root), train=split == "train",
-                                          download=download)
-    except Exception as err:  # offline, or a partial download
-        raise FileNotFoundError(
-            f"CIFAR-10 is not in {root} and could not be downloaded ({type(err).__name__}: {err}). "
-            f"The full profile needs internet once, or put the extracted 'cifar-10-batches-py' "
-            f"folder there (set {DATA_DIR_ENV} to choose the folder). Offline? Use FRFM_PROFILE=quick."
-        ) from err
-    x = torch.from_numpy(ds.data).permute(0, 3, 1, 2).float().div_(255)
-    return x, torch.tensor(ds.targets, dtype=torch.int64)
+    found = _read_cifar_batches(root / "cifar-10-batches-py", split)
+    if found is None:
+        try:
+            torchvision.datasets.CIFAR10(root=str(root), train=split == "train", download=download)
+        except Exception as err:  # offline, or a partial download
+            raise FileNotFoundError(
+                f"CIFAR-10 is not in {root} and could not be downloaded ({type(err).__name__}: "
+                f"{err}). The full profile needs internet once, or put the extracted "
+                f"'cifar-10-batches-py' folder there (set {DATA_DIR_ENV} to choose the folder). "
+                "Offline? Use FRFM_PROFILE=quick.") from err
+        found = _read_cifar_batches(root / "cifar-10-batches-py", split)
+    x, y = found
+    return torch.from_numpy(x).float().div_(255), torch.tensor(y, dtype=torch.int64)
 
 
 def load_imagenet_folder(split: str = "val", n: int | None = None, size: int = 224,

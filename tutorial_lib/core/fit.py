@@ -1,4 +1,10 @@
-"""Short, readable training loops (standard supervised; the lessons add adversarial ones)."""
+"""The kit's one training loop, ``fit``, and the digit recipe built on it.
+
+``fit`` runs epochs of shuffled mini-batches; the *regime* is the loss function it is given:
+standard (``cross_entropy``), adversarial (``adversarial_cross_entropy``: PGD examples), noise
+(an ``augment`` that adds Gaussian noise) or contrastive / pretext (a lesson's own loss). Lessons
+keep only their loss and their data.
+"""
 
 from __future__ import annotations
 
@@ -12,44 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core.device import eval_batch_size, seed_everything
-
-
-def random_affine(x: torch.Tensor, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1),
-                  max_shift_px: float = 3.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Per-image random rotation, scale and shift of a batch, in one ``grid_sample`` call."""
-    n, _, h, w = x.shape
-    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)
-    angle = (r(n) * 2 - 1) * math.radians(max_degrees)
-    s = scale[0] + r(n) * (scale[1] - scale[0])
-    shift = (r(n, 2) * 2 - 1) * max_shift_px * 2 / torch.tensor([w, h], device=x.device)
-    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
-                         torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
-
-
-def random_erasing(x: torch.Tensor, p: float = 0.25, area: tuple[float, float] = (0.02, 0.2),
-                   generator: torch.Generator | None = None) -> torch.Tensor:
-    """Zero one random rectangle in a fraction ``p`` of the images (batched masks, no loop)."""
-    n, _, h, w = x.shape
-    r = lambda *s: torch.rand(*s, generator=generator).to(x.device)
-    a = (area[0] + r(n) * (area[1] - area[0])) * h * w
-    aspect = torch.exp((r(n) * 2 - 1) * math.log(3.0))
-    eh = (a * aspect).sqrt().clamp(1, h)
-    ew = (a / aspect).sqrt().clamp(1, w)
-    top, left = r(n) * (h - eh), r(n) * (w - ew)
-    rows = torch.arange(h, device=x.device).view(1, h, 1)
-    cols = torch.arange(w, device=x.device).view(1, 1, w)
-    box = ((rows >= top.view(-1, 1, 1)) & (rows < (top + eh).view(-1, 1, 1))
-           & (cols >= left.view(-1, 1, 1)) & (cols < (left + ew).view(-1, 1, 1)))
-    box &= (r(n) < p).view(-1, 1, 1)
-    return x.masked_fill(box.unsqueeze(1), 0.0)
-
-
-def digits_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """The kit's digit augmentation: random affine (±10°, scale 0.9–1.1, ±3 px) + erasing."""
-    return random_erasing(random_affine(x, generator=generator), generator=generator).clamp(0, 1)
+from tutorial_lib.core.transforms import digits_augment
 
 
 @torch.no_grad()
@@ -61,6 +30,70 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     for i in range(0, len(x), batch_size):
         correct += (model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
     return correct / max(1, len(x))
+
+
+Loss = Callable[[nn.Module, tuple[torch.Tensor, ...], torch.Generator], torch.Tensor]
+
+
+def cross_entropy(label_smoothing: float = 0.0) -> Loss:
+    """The standard regime: cross-entropy on the (possibly augmented) batch ``(x, y)``."""
+    def loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+        return F.cross_entropy(model(batch[0]), batch[1], label_smoothing=label_smoothing)
+    return loss
+
+
+def adversarial_cross_entropy(eps: float, steps: int,
+                              train_mode: Callable[[nn.Module], None] | None = None) -> Loss:
+    """The adversarial regime (Madry et al.): cross-entropy on L-inf PGD-``steps`` examples of
+    radius ``eps``. ``train_mode(model)`` restores the training mode PGD switched off."""
+    from tutorial_lib.core.attacks import pgd
+
+    def loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+        x_adv = pgd(model, batch[0], batch[1], eps, steps, generator=gen)
+        (train_mode or nn.Module.train)(model)
+        return F.cross_entropy(model(x_adv), batch[1])
+    return loss
+
+
+def fit(model: nn.Module, data: tuple[torch.Tensor, ...], loss_fn: Loss,
+        opt: torch.optim.Optimizer, epochs: int, batch_size: int, generator: torch.Generator,
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+        augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+        train_mode: bool = True,
+        on_epoch: Callable[[int, float], None] | None = None) -> list[float]:
+    """Train ``model`` in place for ``epochs`` passes over ``data`` (tensors sharing the first
+    axis), shuffled by ``generator``; ``augment`` transforms the first tensor of each batch.
+    ``train_mode=False`` leaves the mode to ``loss_fn`` (e.g. a frozen encoder). Calls
+    ``on_epoch(epoch, mean_loss)`` after each epoch; returns the mean loss per epoch."""
+    n = len(data[0])
+    history = []
+    for epoch in range(epochs):
+        if train_mode:
+            model.train()
+        total = 0.0
+        for idx in torch.randperm(n, generator=generator).to(data[0].device).split(batch_size):
+            batch = tuple(t[idx] for t in data)
+            if augment is not None:
+                batch = (augment(batch[0], generator), *batch[1:])
+            loss = loss_fn(model, batch, generator)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * len(idx)
+        history.append(total / max(1, n))
+        if on_epoch is not None:
+            on_epoch(epoch, history[-1])
+    return history
+
+
+def warmup_cosine(opt: torch.optim.Optimizer, total_steps: int,
+                  warmup_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up for ``warmup_steps``, then cosine decay to 0 at ``total_steps``."""
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warmup_steps if s < warmup_steps else
+        0.5 * (1 + math.cos(math.pi * (s - warmup_steps) / max(1, total_steps - warmup_steps))))
 
 
 def train_classifier(
@@ -80,35 +113,25 @@ def train_classifier(
     """AdamW + linear warm-up + cosine, label smoothing, augmentation; keeps the best-validation
     epoch's weights (loaded into ``model`` at the end). Returns a history and the best epoch."""
     gen = seed_everything(seed)
-    x_tr, y_tr = train
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    steps_per_epoch = math.ceil(len(x_tr) / batch_size)
-    total, warm = epochs * steps_per_epoch, warmup_epochs * steps_per_epoch
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else
-        0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
+    steps_per_epoch = math.ceil(len(train[0]) / batch_size)
+    sched = warmup_cosine(opt, epochs * steps_per_epoch, warmup_epochs * steps_per_epoch)
     best = {"val_acc": -1.0, "epoch": -1, "state": None}
     history = []
     t0 = time.perf_counter()
-    for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(len(x_tr), generator=gen).to(x_tr.device)
-        for i in range(0, len(x_tr), batch_size):
-            idx = perm[i:i + batch_size]
-            xb = augment(x_tr[idx], gen) if augment else x_tr[idx]
-            loss = F.cross_entropy(model(xb), y_tr[idx], label_smoothing=label_smoothing)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+
+    def on_epoch(epoch: int, loss: float) -> None:
+        nonlocal best
         val_acc = accuracy(model, *val)
-        history.append({"epoch": epoch + 1, "loss": loss.item(), "val_acc": val_acc})
+        history.append({"epoch": epoch + 1, "loss": loss, "val_acc": val_acc})
         if val_acc > best["val_acc"]:
-            best = {"val_acc": val_acc, "epoch": epoch + 1,
-                    "state": copy.deepcopy(model.state_dict())}
+            best = {"val_acc": val_acc, "epoch": epoch + 1, "state": copy.deepcopy(model.state_dict())}
         if log:
-            log(f"epoch {epoch + 1:3d}/{epochs}  loss {loss.item():.3f}  val {val_acc:.3f}  "
+            log(f"epoch {epoch + 1:3d}/{epochs}  loss {loss:.3f}  val {val_acc:.3f}  "
                 f"({time.perf_counter() - t0:.0f} s)")
+
+    fit(model, train, cross_entropy(label_smoothing), opt, epochs, batch_size, gen, sched,
+        augment, on_epoch=on_epoch)
     model.load_state_dict(best["state"])
     model.eval()
     return {"history": history, "best_epoch": best["epoch"], "val_acc": best["val_acc"],

@@ -1,25 +1,21 @@
 """The model zoo: timm models that take raw [0, 1] pixels (normalisation is their first layer).
 
 Quick profile: a ViT (patch 4) and a ResNet-style CNN of similar size trained on real digit scans
-by ``scripts/train_vision_models.py``; their checkpoints ship in ``data/checkpoints`` and are
+by ``scripts/train.py vit_digits cnn_digits``; their checkpoints ship in ``data/checkpoints`` and are
 sha256-checked. Full profile: pretrained ImageNet models from timm, loaded the real way.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import sys
-import time
+from pathlib import Path
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import timm
 import torch
 from torch import nn
 
-from tutorial_lib.core import data
+from tutorial_lib.core import data, zoo
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.fit import accuracy, train_classifier
 
@@ -95,23 +91,33 @@ def build_cnn_digits(num_classes: int = 10) -> ImageClassifier:
     return ImageClassifier(net, DIGITS_MEAN, DIGITS_STD, (1, 32, 32), "cnn_digits")
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """How to build a quick-profile model and train it (the recipe the script runs)."""
+def train_digits_model(model: nn.Module, epochs: int, lr: float,
+                       classes: tuple[int, ...] = tuple(range(10)),
+                       log: Callable[[str], None] | None = print) -> dict:
+    """The kit's digit recipe (``train_classifier``) on the digit ``classes``; returns metrics.
+    Model selection uses the validation split only; the test split is scored once, at the end."""
+    train = data.load_digits_tensors("train", classes=classes)
+    val = data.load_digits_tensors("val", classes=classes)
+    test = data.load_digits_tensors("test", classes=classes)
+    recipe = {"epochs": epochs, "lr": lr}
+    result = train_classifier(model, train, val, log=log, **recipe)
+    return {"dataset": "digits", "classes": list(classes), "test_acc": accuracy(model, *test),
+            "val_acc": result["val_acc"], "best_epoch": result["best_epoch"],
+            "epochs": result["epochs"], "recipe": recipe}
 
-    build: Callable[[], nn.Module]
-    recipe: dict = field(default_factory=dict)  # keyword arguments of train_classifier
-    classes: tuple[int, ...] = tuple(range(10))  # digit classes it is trained on
-    description: str = ""
+
+@zoo.register("vit_digits", build=build_vit_digits)
+def train_vit_digits(model: nn.Module) -> dict:
+    """ViT, patch 4, 0.68M params, trained from scratch (jax init, augmentation, label smoothing)."""
+    return train_digits_model(model, epochs=50, lr=1e-3)
 
 
-QUICK_MODELS: dict[str, ModelSpec] = {
-    "vit_digits": ModelSpec(build_vit_digits, {"epochs": 50, "lr": 1e-3},
-                            description="ViT, patch 4, 0.68M params, trained from scratch "
-                                        "(jax init, augmentation, label smoothing)"),
-    "cnn_digits": ModelSpec(build_cnn_digits, {"epochs": 20, "lr": 1e-3},
-                            description="ResNet-style CNN, 0.70M params, same recipe"),
-}
+@zoo.register("cnn_digits", build=build_cnn_digits)
+def train_cnn_digits(model: nn.Module) -> dict:
+    """ResNet-style CNN, 0.70M params, the same recipe."""
+    return train_digits_model(model, epochs=20, lr=1e-3)
+
+
 FULL_MODELS: dict[str, str] = {
     "vit_small_patch16_224": "ViT-S/16, ImageNet-21k pre-trained, fine-tuned on ImageNet-1k",
     "vit_base_patch16_224": "ViT-B/16, ImageNet-21k pre-trained, fine-tuned on ImageNet-1k",
@@ -120,108 +126,45 @@ FULL_MODELS: dict[str, str] = {
 }
 
 
-def register_model(name: str, spec: ModelSpec) -> None:
-    """Add a quick-profile model (a lesson's own variant) to the zoo."""
-    QUICK_MODELS[name] = spec
-
-
-def available_models(profile: str | None = None) -> list[str]:
-    """Names ``load_model`` accepts in the given (default: active) profile."""
-    prof = get_profile(profile)
-    return sorted(QUICK_MODELS) if prof.name == "quick" else sorted(FULL_MODELS)
-
-
-# ----------------------------------------------------------------------------- checkpoints
-def checkpoint_metrics(name: str) -> dict:
-    """The metrics recorded beside a checkpoint (``data/checkpoints/NAME.json``), or {}."""
-    path = data.data_path(f"checkpoints/{name}.json")
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def save_checkpoint(name: str, model: nn.Module, metrics: dict) -> None:
-    """Write ``data/checkpoints/NAME.pt`` + ``NAME.json`` and record the sha256."""
-    path = data.data_path(f"checkpoints/{name}.pt")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"name": name, "state_dict": model.state_dict()}, path)
-    meta = {**metrics, "params": count_parameters(model), "torch": torch.__version__,
-            "timm": timm.__version__, "python": platform.python_version(),
-            "threads": torch.get_num_threads()}
-    data.data_path(f"checkpoints/{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
-    data.record_sha256(f"checkpoints/{name}.pt")
-
-
-def load_or_train(name: str, build: Callable[[], nn.Module], train: Callable[[nn.Module], dict],
-                  retrain: bool = False) -> nn.Module:
-    """Load ``data/checkpoints/NAME.pt`` (sha256-checked) into ``build()``; when the file is
-    missing (or ``retrain``), run ``train(model) -> metrics`` first and save the result."""
-    path = data.data_path(f"checkpoints/{name}.pt")
-    if retrain or not path.exists():
-        took = checkpoint_metrics(name).get("train_seconds")
-        est = f"about {took:.0f} s on the machine that made it" if took else "a few minutes"
-        print(f"{name}: no checkpoint at data/checkpoints/{name}.pt, training it now ({est}).",
-              file=sys.stderr)
-        model = build()
-        t0 = time.perf_counter()
-        metrics = train(model)
-        metrics["train_seconds"] = round(time.perf_counter() - t0, 1)
-        save_checkpoint(name, model, metrics)
-    model = build()
-    state = torch.load(data.verified_path(f"checkpoints/{name}.pt"), map_location="cpu",
-                       weights_only=True)
-    model.load_state_dict(state["state_dict"])
-    return model.eval()
-
-
-def train_quick_model(name: str, model: nn.Module, log: Callable[[str], None] | None = print) -> dict:
-    """Train a quick-profile model with its recipe on digits; returns its metrics."""
-    spec = QUICK_MODELS[name]
-    classes = spec.classes
-    train = data.load_digits_tensors("train", classes=classes)
-    val = data.load_digits_tensors("val", classes=classes)
-    test = data.load_digits_tensors("test", classes=classes)
-    result = train_classifier(model, train, val, log=log, **spec.recipe)
-    return {"dataset": "digits", "classes": list(classes), "test_acc": accuracy(model, *test),
-            "val_acc": result["val_acc"], "best_epoch": result["best_epoch"],
-            "epochs": result["epochs"], "recipe": spec.recipe,
-            "command": f"python scripts/train_vision_models.py --model {name}"}
-
-
 # ----------------------------------------------------------------------------- full models
+WEIGHTS_ENV = "FRFM_WEIGHTS_DIR"  # a folder of <timm name>.safetensors, used before the hub
+
+
 def build_full_model(name: str, pretrained: bool = True) -> ImageClassifier:
-    """A timm ImageNet model wrapped with its own mean/std; ``pretrained`` downloads weights."""
+    """A timm ImageNet model wrapped with its own mean/std. ``pretrained`` takes the weights from
+    ``$FRFM_WEIGHTS_DIR/<name>.safetensors`` when that file exists, else from the Hugging Face hub
+    (downloaded once into its cache, ``$HF_HOME`` or ``~/.cache/huggingface``; with
+    ``HF_HUB_OFFLINE=1`` only the cache is read)."""
+    local = Path(os.environ.get(WEIGHTS_ENV, "")).expanduser() / f"{name}.safetensors"
+    overlay = {"file": str(local)} if pretrained and os.environ.get(WEIGHTS_ENV) and local.is_file() else None
     try:
-        net = timm.create_model(name, pretrained=pretrained)
+        net = timm.create_model(name, pretrained=pretrained, pretrained_cfg_overlay=overlay)
     except Exception as err:
         raise RuntimeError(
-            f"Could not load pretrained weights for {name!r} ({type(err).__name__}: {err}). "
-            "The full profile downloads them from the Hugging Face hub once (internet needed, "
-            "then cached in ~/.cache/huggingface). Offline? Use FRFM_PROFILE=quick.") from err
+            f"Could not load pretrained weights for {name!r} ({type(err).__name__}: {err}). Looked "
+            f"for {WEIGHTS_ENV}/{name}.safetensors ({WEIGHTS_ENV}="
+            f"{os.environ.get(WEIGHTS_ENV, 'unset')}) and then the Hugging Face hub cache "
+            "(~/.cache/huggingface or $HF_HOME; internet needed the first time unless "
+            "HF_HUB_OFFLINE=1 and the cache holds them). Offline? Use FRFM_PROFILE=quick.") from err
     cfg = net.pretrained_cfg
     return ImageClassifier(net, cfg["mean"], cfg["std"], cfg["input_size"], name)
 
 
 # ----------------------------------------------------------------------------- one entry point
-def load_model(name: str, device: torch.device | str | None = None,
-               retrain: bool = False) -> ImageClassifier:
+def load_model(name: str, device: torch.device | str | None = None) -> nn.Module:
     """An eval-mode classifier taking (N, C, H, W) images in [0, 1].
 
-    Quick profile: the shipped digit models (trained again if the checkpoint is missing);
-    full profile: pretrained timm ImageNet models. Unknown names raise ``KeyError`` listing
-    what is available.
+    Quick profile: a shipped digit model from the zoo (sha256-checked; see ``zoo.names()``).
+    Full profile: a pretrained timm ImageNet model. Unknown names raise ``KeyError`` listing both.
     """
-    prof = get_profile()
-    if name in QUICK_MODELS:
-        spec = QUICK_MODELS[name]
-        model = load_or_train(name, spec.build, lambda m: train_quick_model(name, m),
-                              retrain=retrain)
-    elif name in FULL_MODELS:
-        if prof.name != "full" and not os.environ.get("FRFM_ALLOW_DOWNLOAD"):
+    if name in FULL_MODELS:
+        if get_profile().name != "full" and not os.environ.get("FRFM_ALLOW_DOWNLOAD"):
             raise ValueError(f"{name!r} is a full-profile model (pretrained ImageNet weights from "
-                             f"the internet); the active profile is {prof.name!r}. Set "
-                             "FRFM_PROFILE=full, or use one of " + ", ".join(sorted(QUICK_MODELS)))
-        model = build_full_model(name)
-    else:
-        raise KeyError(f"Unknown model {name!r}. Quick profile: {', '.join(sorted(QUICK_MODELS))}; "
+                             f"the internet); the active profile is {get_profile().name!r}. Set "
+                             "FRFM_PROFILE=full, or use a shipped model such as vit_digits.")
+        model = build_full_model(name).eval()
+        return model.to(device) if device is not None else model
+    if name not in zoo.names():
+        raise KeyError(f"Unknown model {name!r}. Shipped: {', '.join(zoo.names())}; "
                        f"full profile: {', '.join(sorted(FULL_MODELS))}.")
-    model.eval()
-    return model.to(device) if device is not None else model
+    return zoo.load(name, device)

@@ -102,9 +102,16 @@ def command(name: str) -> str:
     return f"python scripts/train.py {name}"
 
 
+def metrics_path(name: str) -> Path:
+    """Where an artefact's metrics live: ``data/checkpoints/NAME.json`` for a checkpoint, or
+    ``NAME.json`` beside a table's first file."""
+    art = get(name)
+    return data.data_path(Path(art.files[0]).with_name(f"{name}.json"))
+
+
 def metrics(name: str) -> dict:
-    """The metrics recorded beside a checkpoint (``data/checkpoints/NAME.json``), or {}."""
-    path = data.data_path(f"checkpoints/{name}.json")
+    """The metrics recorded for an artefact (command, wall time, versions, results), or {}."""
+    path = metrics_path(name)
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
@@ -141,19 +148,12 @@ def load(name: str, device: torch.device | str | None = None, train: bool = Fals
     return model.to(device) if device is not None else model
 
 
-def save_checkpoint(name: str, model: nn.Module, info: dict) -> Path:
-    """Write ``data/checkpoints/NAME.pt`` + ``NAME.json`` (with versions) and record the sha256."""
+def _write_metrics(name: str, info: dict) -> None:
     import timm
 
-    path = data.data_path(f"checkpoints/{name}.pt")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"name": name, "state_dict": model.state_dict()}, path)
-    meta = {**info, "params": sum(p.numel() for p in model.parameters()),
-            "torch": torch.__version__, "timm": timm.__version__,
+    meta = {**info, "torch": torch.__version__, "timm": timm.__version__,
             "python": platform.python_version(), "threads": torch.get_num_threads()}
-    data.data_path(f"checkpoints/{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
-    data.record_sha256(f"checkpoints/{name}.pt")
-    return path
+    metrics_path(name).write_text(json.dumps(meta, indent=2) + "\n")
 
 
 def train(name: str) -> dict:
@@ -171,8 +171,11 @@ def train(name: str) -> dict:
     info.setdefault("command", command(name))
     info["train_seconds"] = round(time.perf_counter() - t0, 1)
     if model is not None:
-        save_checkpoint(name, model, info)
-    else:
-        for rel in art.files:
-            data.record_sha256(rel)
+        path = data.data_path(art.files[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"name": name, "state_dict": model.state_dict()}, path)
+        info["params"] = sum(p.numel() for p in model.parameters())
+    for rel in art.files:
+        data.record_sha256(rel)
+    _write_metrics(name, info)
     return info

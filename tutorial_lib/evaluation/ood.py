@@ -6,7 +6,7 @@ AUPR with the OOD images as the *positive* class, scored by the negative MSP, wh
 ``ood_metrics`` returns next to the AUROC.
 
 Quick profile: models trained on digits 0-7 only (``vit_digits_0to7``, ``cnn_digits_0to7``,
-registered here, with 8 output classes: the label of digit k is k, so no re-mapping is needed and
+registered in the zoo here, with 8 output classes: the label of digit k is k, so no re-mapping is needed and
 the softmax covers exactly the classes the model was trained on). Near-OOD = the held-out digits
 8 and 9; far-OOD = random crops of the scikit-image photos (``data.photo_crops``).
 """
@@ -18,24 +18,26 @@ import torch
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from torch import nn
 
+from tutorial_lib.core import zoo
 from tutorial_lib.core.device import eval_batch_size
-from tutorial_lib.core.models import ModelSpec, build_cnn_digits, build_vit_digits, register_model
+from tutorial_lib.core.models import build_cnn_digits, build_vit_digits, train_digits_model
 
 IN_CLASSES = tuple(range(8))  # digits the OOD models are trained on
 NEAR_OOD_CLASSES = (8, 9)  # held out: near-OOD
 
-OOD_MODELS = {
-    "vit_digits_0to7": ModelSpec(lambda: build_vit_digits(num_classes=8),
-                                 {"epochs": 50, "lr": 1e-3}, classes=IN_CLASSES,
-                                 description="vit_digits recipe, trained on digits 0-7 only "
-                                             "(8 outputs)"),
-    "cnn_digits_0to7": ModelSpec(lambda: build_cnn_digits(num_classes=8),
-                                 {"epochs": 20, "lr": 1e-3}, classes=IN_CLASSES,
-                                 description="cnn_digits recipe, trained on digits 0-7 only "
-                                             "(8 outputs)"),
-}
-for _name, _spec in OOD_MODELS.items():
-    register_model(_name, _spec)
+OOD_MODELS = ("vit_digits_0to7", "cnn_digits_0to7")
+
+
+@zoo.register("vit_digits_0to7", build=lambda: build_vit_digits(num_classes=8))
+def train_vit_digits_0to7(model: nn.Module) -> dict:
+    """vit_digits recipe, trained on digits 0-7 only (8 outputs)."""
+    return train_digits_model(model, epochs=50, lr=1e-3, classes=IN_CLASSES)
+
+
+@zoo.register("cnn_digits_0to7", build=lambda: build_cnn_digits(num_classes=8))
+def train_cnn_digits_0to7(model: nn.Module) -> dict:
+    """cnn_digits recipe, trained on digits 0-7 only (8 outputs)."""
+    return train_digits_model(model, epochs=20, lr=1e-3, classes=IN_CLASSES)
 
 
 @torch.no_grad()

@@ -16,8 +16,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
+from tutorial_lib.core.config import pick_knobs
+
 # Lesson knobs per profile: Monte-Carlo repetitions and the label counts of the sample-size sweep.
-SETTINGS = {
+KNOBS = {
     "quick": {
         "d": 4000,
         "sigma": 10.0,
@@ -35,11 +37,9 @@ SETTINGS = {
 }
 
 
-def settings(profile: str | None = None) -> dict:
-    """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
-
-    return dict(SETTINGS[get_profile(profile).name])
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def default_mean(d: int) -> np.ndarray:

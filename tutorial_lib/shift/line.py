@@ -14,55 +14,24 @@ probit transform of both axes, a linear function of the in-distribution accuracy
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from scipy.stats import norm
 from torch import nn
 
-from tutorial_lib.core import data
+from tutorial_lib.core import data, zoo
 from tutorial_lib.core.device import seed_everything
-from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
 from tutorial_lib.core.fit import accuracy, train_classifier
+from tutorial_lib.core.models import DIGITS_MEAN, DIGITS_STD, ImageClassifier
+from tutorial_lib.core.transforms import pen_shift
 
 SHIFT = {"thickness": 1, "scale": 0.9}  # the lesson's shift (see ``pen_shift``)
 TABLE = "line/line_models.csv"  # under data/: one row per model of the family
-TABLE_COMMAND = "python scripts/train_line_models.py --threads 1"
 
 
 # ----------------------------------------------------------------------------- the shift
-def pen_shift(x: torch.Tensor, thickness: int = SHIFT["thickness"],
-              scale: float = SHIFT["scale"]) -> torch.Tensor:
-    """The digits "written by another hand": (N, C, H, W) images in [0, 1] -> same shape.
-
-    ``thickness`` > 0 thickens strokes by a grey-level dilation with a (2t+1)-pixel square
-    (< 0 thins them by erosion); ``scale`` < 1 shrinks the writing about the image centre
-    (> 1 enlarges it, cropping the border). ``pen_shift(x, 0, 1.0)`` returns ``x``.
-    """
-    if not torch.is_tensor(x) or x.dim() != 4:
-        raise ValueError("pen_shift expects a batch of images shaped (N, C, H, W) in [0, 1].")
-    if int(thickness) != thickness:
-        raise ValueError(f"thickness must be an integer number of pixels, got {thickness}.")
-    if not 0.2 <= scale <= 3.0:
-        raise ValueError(f"scale must be in [0.2, 3] (1 = unchanged), got {scale}.")
-    t = int(abs(thickness))
-    if thickness > 0:
-        x = F.max_pool2d(x, 2 * t + 1, stride=1, padding=t)
-    elif thickness < 0:
-        x = -F.max_pool2d(-x, 2 * t + 1, stride=1, padding=t)
-    if scale != 1.0:
-        theta = torch.tensor([[1 / scale, 0.0, 0.0], [0.0, 1 / scale, 0.0]], dtype=x.dtype,
-                             device=x.device).expand(x.shape[0], 2, 3)
-        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        x = F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
-    return x.clamp(0, 1)
-
-
 # ----------------------------------------------------------------------------- the fit
 def probit(acc: np.ndarray | Sequence[float], n: int | None = None) -> np.ndarray:
     """Phi^-1(acc). With ``n`` (the test-set size), accuracies are first clipped to
@@ -150,7 +119,7 @@ def build_line_model(spec: LineModel, num_classes: int = 10) -> ImageClassifier:
 
 
 def line_family() -> list[LineModel]:
-    """The models ``scripts/train_line_models.py`` trains: 3 architectures x widths x input
+    """The models ``python scripts/train.py line_models`` trains: 3 architectures x widths x input
     resolutions x training-set sizes x epochs (a fixed, hand-picked spread of accuracies)."""
     specs = []
     for n_train in (50, 150, 400, 1200):
@@ -173,10 +142,10 @@ def train_line_model(spec: LineModel, log=None) -> tuple[ImageClassifier, dict]:
     train_classifier(model, (x[:spec.n_train], y[:spec.n_train]), val, epochs=spec.epochs,
                      lr=3e-3, weight_decay=1e-4, batch_size=32, warmup_epochs=1,
                      label_smoothing=0.0, augment=None, seed=spec.seed, log=log)
-    return model, evaluate(model)
+    return model, id_and_shifted_accuracy(model)
 
 
-def evaluate(model: nn.Module, thickness: int = SHIFT["thickness"],
+def id_and_shifted_accuracy(model: nn.Module, thickness: int = SHIFT["thickness"],
              scale: float = SHIFT["scale"]) -> dict:
     """Accuracy on the digits test split (ID) and on its ``pen_shift`` (OOD)."""
     dev = next(model.parameters()).device
@@ -185,16 +154,22 @@ def evaluate(model: nn.Module, thickness: int = SHIFT["thickness"],
             "acc_ood": accuracy(model, pen_shift(x, thickness, scale), y)}
 
 
-def write_table(rows: list[dict], path: Path) -> None:
-    """CSV of the family's accuracies, with a JSON sidecar naming the command and the shift."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    meta = {"command": TABLE_COMMAND, "shift": {"fn": "tutorial_lib.shift.line.pen_shift", **SHIFT},
+@zoo.register("line_models", files=(TABLE,))
+def make_line_table(log=print) -> dict:
+    """Train every ``line_family()`` member on the digit scans and write the accuracy table (no
+    checkpoints are kept: the table is the artefact; the notebook retrains a few members live)."""
+    import time
+
+    rows = []
+    for k, spec in enumerate(line_family()):
+        t0 = time.perf_counter()
+        _, acc = train_line_model(spec)
+        rows.append({"name": spec.name, **asdict(spec), **acc,
+                     "train_seconds": round(time.perf_counter() - t0, 1)})
+        log(f"[{k + 1:2d}] {spec.name:32s} ID {acc['acc_id']:.3f}  shifted {acc['acc_ood']:.3f}")
+    data.write_csv(TABLE, rows)
+    return {"shift": {"fn": "tutorial_lib.core.transforms.pen_shift", **SHIFT},
             "id_set": "digits test (397 real scans, 32x32)", "n_models": len(rows)}
-    path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
 def load_table() -> list[dict]:

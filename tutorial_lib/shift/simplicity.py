@@ -18,18 +18,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
+from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.fit import fit
+
 # Lesson knobs per profile: training-set size, width and epochs of the MLP.
-SETTINGS = {
+KNOBS = {
     "quick": {"n_train": 8000, "n_test": 4000, "d": 50, "hidden": 100, "epochs": 20},
     "full": {"n_train": 50000, "n_test": 10000, "d": 50, "hidden": 100, "epochs": 40},
 }
 
 
-def settings(profile: str | None = None) -> dict:
-    """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
-
-    return dict(SETTINGS[get_profile(profile).name])
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 @dataclass(frozen=True)
@@ -165,13 +166,9 @@ def train_mlp(
     torch.manual_seed(seed)
     model = make_mlp(x.shape[1], hidden, depth)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    g = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).split(batch_size):
-            loss = F.binary_cross_entropy_with_logits(model(x[idx]).squeeze(1), y[idx].float())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    fit(model, (x, y), lambda m, batch, g: F.binary_cross_entropy_with_logits(
+        m(batch[0]).squeeze(1), batch[1].float()), opt, epochs, batch_size,
+        torch.Generator().manual_seed(seed))
     return model.eval()
 
 
@@ -181,7 +178,7 @@ def scores(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return model(x).squeeze(1)
 
 
-def evaluate(model: nn.Module, data: LMSData) -> dict[str, float]:
+def accuracy_and_auc(model: nn.Module, data: LMSData) -> dict[str, float]:
     """Accuracy and AUC (area under the ROC curve) of ``model`` on ``data``."""
     s = scores(model, data.x)
     acc = float(((s > 0).long() == data.y).float().mean())

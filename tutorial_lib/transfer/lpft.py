@@ -21,12 +21,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from tutorial_lib.core import zoo
+from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.fit import accuracy, cross_entropy, fit
+from tutorial_lib.core.transforms import pen_shift, rotate_images
 from tutorial_lib.transfer.pretrain import WithHead
-from tutorial_lib.shift.line import pen_shift
-from tutorial_lib.core.fit import accuracy  # noqa: F401 - part of this module's API (lpft.accuracy)
 
 # Lesson knobs per profile.
-SETTINGS = {
+KNOBS = {
     "quick": {
         "d": 50,
         "k": 10,
@@ -58,11 +60,9 @@ SETTINGS = {
 }
 
 
-def settings(profile: str | None = None) -> dict:
-    """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
-
-    return dict(SETTINGS[get_profile(profile).name])
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 # ============================================================================ part 1: the toy
@@ -97,7 +97,7 @@ def make_toy(
             f"got k={k}, r={r}, d={d}."
         )
     g = torch.Generator().manual_seed(seed)
-    randn = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)  # noqa: E731
+    randn = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
     B_star = _orthonormal_rows(randn(k, d))
     B0 = _orthonormal_rows(B_star + feature_noise * randn(k, d) / d**0.5 * k**0.5)
     v_star = randn(k)
@@ -223,34 +223,25 @@ def fit_linear_probe(
 
 
 # Encoder + linear head: the model LP, FT and LP-FT all end with (the kit's one such wrapper).
-Probed = WithHead
 
 
 def finetune_model(
-    model: Probed,
+    model: WithHead,
     x: torch.Tensor,
     y: torch.Tensor,
     epochs: int = 15,
     lr: float = 3e-4,
     batch_size: int = 32,
     seed: int = 0,
-) -> Probed:
+) -> WithHead:
     """Fine-tune every weight (AdamW, cosine schedule, no augmentation) and return the model in
     eval mode. The same recipe serves FT (random head) and LP-FT (LP head)."""
     torch.manual_seed(seed)
-    g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     n_steps = epochs * -(-len(x) // batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)
-    model.train()
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).split(batch_size):
-            idx = idx.to(x.device)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+    fit(model, (x, y), cross_entropy(), opt, epochs, batch_size,
+        torch.Generator().manual_seed(seed), sched)
     return model.eval()
 
 
@@ -278,20 +269,6 @@ def few_shot_indices(y: torch.Tensor, shots: int, seed: int = 0) -> torch.Tensor
     return torch.cat(picks)
 
 
-def rotate_images(x: torch.Tensor, degrees: float) -> torch.Tensor:
-    """Rotate a batch of images by ``degrees`` about the centre (bilinear, zero fill), in [0, 1]."""
-    import math
-
-    t = math.radians(degrees)
-    theta = torch.tensor(
-        [[math.cos(t), -math.sin(t), 0.0], [math.sin(t), math.cos(t), 0.0]],
-        dtype=x.dtype,
-        device=x.device,
-    ).expand(len(x), 2, 3)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, align_corners=False).clamp(0, 1)
-
-
 def compare_images(
     encoder: nn.Module,
     train: tuple[torch.Tensor, torch.Tensor],
@@ -307,9 +284,9 @@ def compare_images(
     head_lp = fit_linear_probe(features(encoder, x), y, num_classes)
     torch.manual_seed(seed)
     models = {
-        "LP": Probed(copy.deepcopy(encoder), copy.deepcopy(head_lp)),
+        "LP": WithHead(copy.deepcopy(encoder), copy.deepcopy(head_lp)),
         "FT": finetune_model(
-            Probed(copy.deepcopy(encoder), nn.Linear(encoder.dim, num_classes).to(x.device)),
+            WithHead(copy.deepcopy(encoder), nn.Linear(encoder.dim, num_classes).to(x.device)),
             x,
             y,
             epochs,
@@ -317,7 +294,7 @@ def compare_images(
             seed=seed,
         ),
         "LP-FT": finetune_model(
-            Probed(copy.deepcopy(encoder), copy.deepcopy(head_lp)), x, y, epochs, lr, seed=seed
+            WithHead(copy.deepcopy(encoder), copy.deepcopy(head_lp)), x, y, epochs, lr, seed=seed
         ),
     }
     probe_x = next(iter(tests.values()))[0]
@@ -356,16 +333,14 @@ def digits_transfer_data(shots: int = 20, seed: int = 0):
     return (x_tr[idx], y_tr[idx]), {k: (f(x_te), y_te) for k, f in DIGIT_SHIFTS.items()}
 
 
-def build_probed(encoder_name: str = "cnn_digits", num_classes: int = 10) -> Probed:
+def build_probed(encoder_name: str = "cnn_digits", num_classes: int = 10) -> WithHead:
     """An untrained encoder (architecture of the kit's ``encoder_name``) with a linear head."""
-    from tutorial_lib.core.models import QUICK_MODELS
-
-    enc = Encoder(QUICK_MODELS[encoder_name].build())
-    return Probed(enc, nn.Linear(enc.dim, num_classes))
+    enc = Encoder(zoo.get(encoder_name).build())
+    return WithHead(enc, nn.Linear(enc.dim, num_classes))
 
 
 def transfer_recipe(
-    model: Probed,
+    model: WithHead,
     recipe: str,
     encoder_name: str = "cnn_digits",
     shots: int = 20,
@@ -410,7 +385,7 @@ def linear_probe_digits(encoder_name: str = "cnn_digits", shots: int = 20, seed:
 
     train, tests = digits_transfer_data(shots, seed)
     enc = Encoder(load_model(encoder_name))
-    model = Probed(enc, fit_linear_probe(features(enc, train[0]), train[1], 10))
+    model = WithHead(enc, fit_linear_probe(features(enc, train[0]), train[1], 10))
     return {
         "recipe": "LP",
         "encoder": encoder_name,
@@ -426,6 +401,23 @@ def checkpoint_name(recipe: str, encoder_name: str = "cnn_digits") -> str:
     return f"lpft_{recipe.lower().replace('-', '')}_{encoder_name}"
 
 
+def train_recipe_for_zoo(recipe: str, encoder_name: str = "cnn_digits", seeds=(0, 1, 2)):
+    """The zoo's training of ``lpft_{ft,lpft}_ENC``: seed ``seeds[0]``'s model is the checkpoint;
+    every seed's accuracies go into its metrics ("seeds"), next to LP's ("lp_seeds")."""
+    def train(model: WithHead) -> dict:
+        first = transfer_recipe(model, recipe, encoder_name, seed=seeds[0])
+        runs = [transfer_recipe(build_probed(encoder_name), recipe, encoder_name, seed=s)
+                for s in seeds[1:]]
+        return {**first, "seeds": [first, *runs],
+                "lp_seeds": [linear_probe_digits(encoder_name, seed=s) for s in seeds]}
+    return train
+
+
+for _recipe in ("FT", "LP-FT"):
+    zoo.register(checkpoint_name(_recipe), build=build_probed, train=train_recipe_for_zoo(_recipe),
+                 description=f"cnn_digits adapted with {_recipe} on 20 scans per class (notebook 09)")
+
+
 def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224):
     """Full profile: ``shots`` CIFAR-10 training images per class (ID, labeled) and 1,000 test
     images, clean (ID) and under each shift in ``DIGIT_SHIFTS`` (rotation, dilation: OOD), resized
@@ -435,7 +427,7 @@ def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224):
     x_tr, y_tr = load_cifar10("train")
     x_te, y_te = load_cifar10("test")
     idx = few_shot_indices(y_tr, shots, seed)
-    resize = lambda x: F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)  # noqa: E731
+    resize = lambda x: F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     x_te, y_te = x_te[:1000], y_te[:1000]
     tests = {
         k.replace("bold strokes", "dilated"): (resize(f(x_te)).clamp(0, 1), y_te)

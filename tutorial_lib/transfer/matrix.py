@@ -22,12 +22,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from tutorial_lib.core import zoo
 from tutorial_lib.core.attacks import pgd
-from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.config import get_profile, pick_knobs
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import accuracy, adversarial_cross_entropy, fit
 from tutorial_lib.transfer.pretrain import ConvEncoder, WithHead, build_cifar_resnet18
 from tutorial_lib.transfer.sparsity import clone_module
-from tutorial_lib.core.fit import accuracy
 
 REGIMES = ("SLF", "ALF", "SFF", "AFF")
 PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the lesson)
@@ -48,8 +49,8 @@ KNOBS: dict[str, dict] = {
 
 
 def knobs(profile: str | None = None) -> dict:
-    """This lesson's settings for the active (or named) profile."""
-    return KNOBS[get_profile(profile).name]
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def build_encoder(profile: str | None = None) -> nn.Module:
@@ -111,25 +112,16 @@ def finetune(encoder: nn.Module, regime: str, train: tuple[torch.Tensor, torch.T
     opt = torch.optim.Adam(params, lr=lr)
     steps = epochs * math.ceil(len(x) / batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps))
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=gen).to(x.device)
-        for i in range(0, len(x), batch_size):
-            xb, yb = x[perm[i:i + batch_size]], y[perm[i:i + batch_size]]
-            if augment is not None:
-                xb = augment(xb, gen)
-            if adversarial:
-                xb = pgd(model, xb, yb, eps, attack_steps, generator=gen)
-            _set_mode(model, linear)  # pgd() left the model in eval mode
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+    mode = lambda m: _set_mode(m, linear)  # noqa: E731 - a frozen encoder stays in eval mode
+    loss = (adversarial_cross_entropy(eps, attack_steps, mode) if adversarial else
+            lambda m, batch, g: (mode(m), F.cross_entropy(m(batch[0]), batch[1]))[1])
+    fit(model, (x, y), loss, opt, epochs, batch_size, gen, sched, augment, train_mode=False)
     return model.eval()
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, steps: int = 10,
-             batch_size: int = 500, seed: int = 0) -> dict[str, float]:
+def clean_and_robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float,
+                              steps: int = 10, batch_size: int = 500,
+                              seed: int = 0) -> dict[str, float]:
     """SA and RA (PGD-``steps``, L-inf ``eps``, random start) of ``model`` on (x, y), in [0, 1]."""
     gen = torch.Generator().manual_seed(seed)
     sa = accuracy(model, x, y, batch_size)  # puts the model in eval mode
@@ -150,38 +142,42 @@ def encoder_name(which: str, profile: str | None = None) -> str:
     return f"{knobs(profile)['prefix']}_{which}"
 
 
-def load_or_pretrain(which: str, retrain: bool = False, device: torch.device | str | None = None,
-                     log: Callable[[str], None] | None = None) -> nn.Module:
-    """A pre-trained encoder (eval mode): the shipped checkpoint (sha256-checked) or, when missing,
-    pre-trained now on the lesson's unlabelled training images and saved (minutes on a CPU in the
-    quick profile; hours on a GPU in the full profile)."""
-    from tutorial_lib.core.models import load_or_train
+def pretrain_for_zoo(which: str, profile: str, log: Callable[[str], None] | None = print):
+    """The zoo's training function for encoder ``which``: pre-train on the lesson's unlabelled
+    training images, then record a frozen-encoder linear probe's SA/RA on the validation split."""
     from tutorial_lib.transfer.pretrain import pretrain_encoder
 
     pretext, adversarial, _ = PRETRAININGS[which]
-    k = knobs()
-    name = encoder_name(which)
+    k = knobs(profile)
 
     def train(encoder: nn.Module) -> dict:
-        x, y = transfer_data("train", device=device)
+        from tutorial_lib.core.device import device
+
+        x, y = transfer_data("train", profile, device=device())
         encoder.to(x.device)
         metrics = pretrain_encoder(encoder, x, pretext, k["pretrain_epochs"],
                                    eps=k["eps"] if adversarial else 0.0,
                                    attack_steps=k["train_steps"], log=log)
         probe = finetune(encoder, "SLF", (x, y), k["num_classes"], k["finetune_epochs"],
                          batch_size=k["batch_size"])
-        val = transfer_data("val", device=device)
-        metrics["val_SLF"] = evaluate(probe, *val, eps=k["eps"], steps=k["eval_steps"])
+        val = transfer_data("val", profile, x.device)
+        metrics["val_SLF"] = clean_and_robust_accuracy(probe, *val, eps=k["eps"],
+                                      steps=k["eval_steps"])
         metrics["dataset"] = k["dataset"]
-        metrics["command"] = ("python scripts/train_transfer_encoders.py "
-                              f"--which {which} --threads 1")
-        if log:
-            log(f"{name}: linear probe on val SA {metrics['val_SLF']['SA']:.3f} "
-                f"RA {metrics['val_SLF']['RA']:.3f}")
         return metrics
+    return train
 
-    encoder = load_or_train(name, build_encoder, train, retrain=retrain)
-    return encoder.to(device).eval() if device is not None else encoder.eval()
+
+for _profile in KNOBS:
+    for _which in PRETRAININGS:
+        zoo.register(encoder_name(_which, _profile), build=lambda p=_profile: build_encoder(p),
+                     train=pretrain_for_zoo(_which, _profile),
+                     description=f"{PRETRAININGS[_which][2]} pre-trained encoder ({_profile})")
+
+
+def load_encoder(which: str, device: torch.device | str | None = None) -> nn.Module:
+    """A shipped pre-trained encoder of the active profile (eval mode, sha256-checked)."""
+    return zoo.load(encoder_name(which), device)
 
 
 def sparse_finetune(pretrained: nn.Module, dense_tuned: nn.Module, sparsity: float,
@@ -201,7 +197,7 @@ def sparse_finetune(pretrained: nn.Module, dense_tuned: nn.Module, sparsity: flo
 # ----------------------------------------------------------------------------- shipped tables
 def results_file(kind: str, profile: str | None = None) -> str:
     """Path under data/ of a multi-seed table (``kind`` = "matrix" or "sparsity") written by
-    ``scripts/transfer_results.py`` for the active profile."""
+    ``python scripts/train.py transfer_results`` for the active profile."""
     if kind not in {"matrix", "sparsity"}:
         raise ValueError(f"kind must be 'matrix' or 'sparsity', got {kind!r}.")
     name = get_profile(profile).name
@@ -218,7 +214,41 @@ def load_results(kind: str, profile: str | None = None):
     rel = results_file(kind, profile)
     if not data_path(rel).is_file():
         raise FileNotFoundError(
-            f"data/{rel} is missing: produce it with `python scripts/transfer_results.py "
-            f"--threads 1` (FRFM_PROFILE={get_profile(profile).name}; hours on a GPU in the full "
-            "profile, ~15 min on one CPU core in the quick one).")
+            f"data/{rel} is missing: produce it with `python scripts/train.py transfer_results` "
+            f"(FRFM_PROFILE={get_profile(profile).name}; hours on a GPU in the full profile, "
+            "~15 min on one CPU core in the quick one).")
     return pd.read_csv(verified_path(rel))
+
+
+@zoo.register("transfer_results",
+              files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
+def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
+                     sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
+    """The quick profile's multi-seed tables: every encoder x regime fine-tuned per seed (SA/RA on
+    the test split), and double-win pruning of the AFF models at each sparsity."""
+    from tutorial_lib.core.data import write_csv
+
+    k = knobs("quick")
+    train, test = transfer_data("train", "quick"), transfer_data("test", "quick")
+    encoders = {w: zoo.load(encoder_name(w, "quick")) for w in PRETRAININGS}
+    matrix, sparse = [], []
+    for seed in seeds:
+        for which, enc in encoders.items():
+            for regime in REGIMES:
+                model = finetune(enc, regime, train, k["num_classes"], k["finetune_epochs"],
+                                 k["eps"], k["train_steps"], batch_size=k["batch_size"], seed=seed)
+                score = clean_and_robust_accuracy(model, *test, eps=k["eps"],
+                                                  steps=k["eval_steps"], seed=seed)
+                matrix.append({"pretraining": which, "regime": regime, "seed": seed, **score})
+                log(f"seed {seed} {which:>16s} {regime} SA {score['SA']:.3f} RA {score['RA']:.3f}")
+                if regime == "AFF" and which in sparse_encoders:
+                    sparse.append({"pretraining": which, "sparsity": 0.0, "seed": seed, **score})
+                    for s in sparsities:
+                        ticket = sparse_finetune(enc, model.encoder, s, "AFF", train, "quick", seed)
+                        sc = clean_and_robust_accuracy(ticket, *test, eps=k["eps"],
+                                                       steps=k["eval_steps"], seed=seed)
+                        sparse.append({"pretraining": which, "sparsity": s, "seed": seed, **sc})
+    write_csv("transfer/matrix_seeds.csv", matrix)
+    write_csv("transfer/sparsity_seeds.csv", sparse)
+    return {"seeds": list(seeds), "sparsities": list(sparsities), "knobs": k,
+            "split": "digits test (397 images), 16x16"}

@@ -22,7 +22,8 @@ import torch.nn.functional as F
 
 from tutorial_lib.core.attacks import pgd
 from tutorial_lib.core.device import seed_everything
-from tutorial_lib.core.fit import random_affine, random_erasing
+from tutorial_lib.core.fit import fit
+from tutorial_lib.core.transforms import random_affine, random_erasing
 
 PRETEXTS = ("rotation", "contrastive")
 
@@ -168,23 +169,18 @@ def pretrain_encoder(encoder: nn.Module, x: torch.Tensor, pretext: str, epochs: 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * math.ceil(len(x) / batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps))
-    history, t0 = [], time.perf_counter()
-    for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(len(x), generator=gen).to(x.device)
-        total = 0.0
-        for i in range(0, len(x), batch_size):
-            loss = pretext_loss(model, x[perm[i:i + batch_size]], pretext, eps, attack_steps,
-                                generator=gen)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item() * len(perm[i:i + batch_size])
-        history.append(round(total / len(x), 4))
+    t0 = time.perf_counter()
+
+    def loss(m: nn.Module, batch: tuple[torch.Tensor, ...], g: torch.Generator) -> torch.Tensor:
+        return pretext_loss(m, batch[0], pretext, eps, attack_steps, generator=g)
+
+    def report(epoch: int, mean: float) -> None:
         if log:
             log(f"{pretext}{' (adv)' if eps > 0 else ''} epoch {epoch + 1}/{epochs} "
-                f"loss {history[-1]:.3f} ({time.perf_counter() - t0:.0f} s)")
+                f"loss {mean:.3f} ({time.perf_counter() - t0:.0f} s)")
+
+    history = [round(v, 4) for v in fit(model, (x,), loss, opt, epochs, batch_size, gen, sched,
+                                        on_epoch=report)]
     encoder.eval()
     return {"pretext": pretext, "eps": eps, "attack_steps": attack_steps, "epochs": epochs,
             "lr": lr, "batch_size": batch_size, "seed": seed, "loss_history": history}

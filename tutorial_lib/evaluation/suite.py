@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
-from tutorial_lib.evaluation import ood
-from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.config import get_profile, pick_knobs
 from tutorial_lib.core.data import DATA_DIR_ENV, load_dataset, load_imagenet_folder, photo_crops
+from tutorial_lib.evaluation import ood
 
 # knobs of notebook 01, by profile (the shared Profile holds the rest)
-SETTINGS: dict[str, dict] = {
+KNOBS: dict[str, dict] = {
     "quick": {"n_corrupt": 128, "n_stability": 100, "n_attack": 48, "frames": 6,
               "eps_linf": [1 / 255, 2 / 255, 4 / 255, 8 / 255], "eps_l2": [0.1, 0.3, 1.0],
               "n_far_ood": 300, "baseline": "cnn"},
@@ -28,9 +28,9 @@ SETTINGS: dict[str, dict] = {
 }
 
 
-def settings(profile: str | None = None) -> dict:
-    """Notebook 01's knobs for the active (or named) profile."""
-    return dict(SETTINGS[get_profile(profile).name])
+def knobs(profile: str | None = None) -> dict:
+    """This lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``), as a copy."""
+    return pick_knobs(KNOBS, profile)
 
 
 def check_full_data() -> Path:

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from tutorial_lib.core import benchmarks
+from tutorial_lib.evaluation import suite as benchmarks
 
 
 def test_quick_profile_never_calls_the_network(monkeypatch):
@@ -18,7 +18,7 @@ def test_quick_profile_never_calls_the_network(monkeypatch):
     from tutorial_lib.core.models import load_model
 
     prof = get_profile()
-    s = benchmarks.settings()
+    s = benchmarks.knobs()
     x, y = benchmarks.evaluation_set(s["n_corrupt"])
     assert x.shape == (s["n_corrupt"], 1, 32, 32) and len(y) == len(x)
     sets = benchmarks.ood_sets(20)
@@ -37,4 +37,4 @@ def test_full_profile_fails_early_without_data(monkeypatch, tmp_path):
     with pytest.raises(FileNotFoundError, match="val/<wnid>"):
         benchmarks.ood_sets(10)
     assert benchmarks.ood_models() == {"vit": "vit_small_patch16_224", "cnn": "resnet50"}
-    assert benchmarks.settings()["n_attack"] > benchmarks.settings("quick")["n_attack"]
+    assert benchmarks.knobs()["n_attack"] > benchmarks.knobs("quick")["n_attack"]

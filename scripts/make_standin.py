@@ -1,0 +1,105 @@
+"""Build an offline stand-in for the full profile (a smoke test of its code paths, never results).
+
+    python scripts/make_standin.py /tmp/frfm-standin
+    export FRFM_DATA_DIR=/tmp/frfm-standin/data FRFM_WEIGHTS_DIR=/tmp/frfm-standin/weights \
+           HF_HUB_OFFLINE=1 FRFM_PROFILE=full
+
+It writes, all labelled STAND-IN:
+- data/val/<wnid>/*.JPEG: crops of scikit-image's photos under real ImageNet wnids (the photo's
+  subject where one fits, e.g. chelsea -> tabby cat), 224+ px;
+- data/cifar10/cifar-10-batches-py/: CIFAR-10-shaped pickles of 32-px photo crops, 10 labels;
+- weights/<timm name>.safetensors: RANDOM-INIT weights of the full profile's timm models, so the
+  models build offline. Every accuracy computed with them is chance level by construction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+# scikit-image photo -> a real ImageNet-1k wnid for what it shows (or the nearest class)
+PHOTO_WNIDS = {"chelsea": "n02123045", "coffee": "n07920052", "rocket": "n04266014",
+               "astronaut": "n04591713", "camera": "n04069434", "hubble_deep_field": "n09246464",
+               "immunohistochemistry": "n03063599", "horse": "n02389026",
+               "clock": "n04548280"}
+
+
+def write_folder(root: Path, per_class: int, size: int = 256, seed: int = 0) -> int:
+    import skimage.data
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    count = 0
+    for photo, wnid in PHOTO_WNIDS.items():
+        img = np.asarray(getattr(skimage.data, photo)())
+        if img.dtype != np.uint8:
+            img = (255 * img.astype(float) / max(1.0, float(img.max()))).astype(np.uint8)
+        if img.ndim == 2:
+            img = np.stack([img] * 3, -1)
+        h, w = img.shape[:2]
+        side = min(h, w, max(size, int(0.8 * min(h, w))))
+        folder = root / "val" / wnid
+        folder.mkdir(parents=True, exist_ok=True)
+        for k in range(per_class):
+            top, left = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+            crop = Image.fromarray(img[top:top + side, left:left + side, :3].astype(np.uint8))
+            crop.resize((size, size)).save(folder / f"STANDIN_{photo}_{k}.JPEG", quality=90)
+            count += 1
+    return count
+
+
+def write_cifar(root: Path, n_train: int, n_test: int, seed: int = 0) -> None:
+    from tutorial_lib.core.data import photo_crops
+
+    folder = root / "cifar10" / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    x = (photo_crops(n_train + n_test, size=32, channels=3, seed=seed) * 255).round().byte()
+    flat = x.reshape(len(x), -1).numpy()
+    labels = (np.arange(len(x)) % 10).tolist()
+    per = -(-n_train // 5)
+    for i in range(5):
+        sl = slice(i * per, min(n_train, (i + 1) * per))
+        pickle.dump({"batch_label": f"STAND-IN training batch {i + 1}", "data": flat[sl],
+                     "labels": labels[sl]}, open(folder / f"data_batch_{i + 1}", "wb"))
+    pickle.dump({"batch_label": "STAND-IN test batch", "data": flat[n_train:],
+                 "labels": labels[n_train:]}, open(folder / "test_batch", "wb"))
+
+
+def write_weights(root: Path, names: list[str]) -> None:
+    import timm
+    from safetensors.torch import save_file
+
+    root.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        torch.manual_seed(0)
+        net = timm.create_model(name, pretrained=False)
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()},
+                  str(root / f"{name}.safetensors"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--per-class", type=int, default=4)
+    ap.add_argument("--models", nargs="+", default=["vit_small_patch16_224", "resnet50"])
+    args = ap.parse_args()
+    n = write_folder(args.out / "data", args.per_class)
+    write_cifar(args.out / "data", n_train=500, n_test=100)
+    write_weights(args.out / "weights", args.models)
+    (args.out / "STAND-IN.txt").write_text(
+        "Offline stand-in for the full profile: photo crops under real wnids, CIFAR-10-shaped "
+        "photo crops, RANDOM-INIT weights. A smoke test of code paths; never results.\n")
+    print(f"{n} images under {args.out / 'data' / 'val'}; CIFAR-shaped batches; weights for "
+          f"{', '.join(args.models)}.\nexport FRFM_DATA_DIR={args.out / 'data'} "
+          f"FRFM_WEIGHTS_DIR={args.out / 'weights'} HF_HUB_OFFLINE=1 FRFM_PROFILE=full")
+
+
+if __name__ == "__main__":
+    main()
