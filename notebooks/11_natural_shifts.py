@@ -55,6 +55,7 @@ from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
 from tutorial_lib.core.fit import train_classifier
 from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.transforms import pen_shift
 from tutorial_lib.evaluation import backgrounds as B
 from tutorial_lib.evaluation import natural_adv as NA
 from tutorial_lib.evaluation import renditions as R
@@ -172,7 +173,7 @@ CLAIMS.append(verdict.claim(
 # models, never consulted by the filter, also fail on the survivors.
 #
 # Our miniature: the pool is real images only — the 397 test scans, the same scans rewritten by
-# two pens (`shift.line.pen_shift`: a thicker pen with 0.9× smaller writing, and 0.8× smaller
+# two pens (`core.transforms.pen_shift`: a thicker pen with 0.9× smaller writing, and 0.8× smaller
 # writing) and the renditions above. The fixed reference ensemble is the eight members of
 # notebook 07's model family that reach ≥ 90% clean accuracy from at most 400 training images
 # (linear models, MLPs and a small CNN; they train in seconds). An image survives when the
@@ -188,8 +189,8 @@ if QUICK:
     print(f"reference ensemble: {len(ensemble)} members "
           f"({', '.join(sorted({s.arch for s in members}))}), trained in "
           f"{time.perf_counter() - t0:.0f} s")
-    pens = {"pen thick, 0.9x": line.pen_shift(x_test, 1, 0.9),
-            "pen 0.8x": line.pen_shift(x_test, 0, 0.8)}
+    pens = {"pen thick, 0.9x": pen_shift(x_test, 1, 0.9),
+            "pen 0.8x": pen_shift(x_test, 0, 0.8)}
     parts = {"scans": x_test, **pens, "renditions sharp": x_sharp, "renditions lowres": x_low}
     labels = {"scans": y_test, **{k: y_test for k in pens}, "renditions sharp": y_rend,
               "renditions lowres": y_rend}

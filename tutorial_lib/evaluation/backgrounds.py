@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from tutorial_lib.core import composite as C
-from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.config import pick_knobs
 
 from .natural_adv import per_image_correct as _correct
 
@@ -26,7 +26,7 @@ KNOBS = {"quick": {"n_per_photo": 8, "train_per_photo": 32, "challenge_per_pool"
 
 def knobs(profile: str | None = None) -> dict:
     """This module's size knobs for the active (or named) profile."""
-    return dict(KNOBS[get_profile(profile).name])
+    return pick_knobs(KNOBS, profile)
 
 
 def variant_correct(model: nn.Module, digits: torch.Tensor, labels: torch.Tensor,

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.config import pick_knobs
 
 SCAN_INK = 0.305  # mean pixel of sklearn's 1,797 scans (8x8, values / 16); tested against the data
 KINDS = ("sharp", "lowres")
@@ -72,7 +72,7 @@ _CANVAS = 128  # working resolution (4x the output side of 32)
 
 def knobs(profile: str | None = None) -> dict:
     """This module's size knobs for the active (or named) profile."""
-    return dict(KNOBS[get_profile(profile).name])
+    return pick_knobs(KNOBS, profile)
 
 
 def font_path(style: str) -> Path:
