@@ -228,11 +228,13 @@ def correlated(digits: torch.Tensor, labels: torch.Tensor, p_same: float,
     Each digit gets, with probability ``p_same``, a texture from its own class's pool, otherwise
     one from a uniformly chosen *other* pool. Returns ``(images, bg_class)``: ``bg_class`` is the
     pool each background came from, so ``bg_class == labels`` marks the majority group.
+    ``bank`` defaults to 32 train-band crops per photo (a model should learn each photo's
+    texture, not a handful of crops; notebook 11 and the tests use the same bank).
     """
     _check_digits(digits)
     if not 0 <= p_same <= 1:
         raise ValueError(f"p_same must be in [0, 1], got {p_same}.")
-    textures, ids = bank if bank is not None else texture_bank(8, size=digits.shape[-1],
+    textures, ids = bank if bank is not None else texture_bank(32, size=digits.shape[-1],
                                                                split="train")
     labels_cpu = labels.detach().cpu().long()
     n_pools = int(ids.max()) + 1
