@@ -27,9 +27,11 @@ records the mean |change| per family and severity against that package on the sa
   coloured and scaled to the measured mean colour (0.57, 0.65, 0.70), per-crop spread (0.13) and
   within-crop contrast (0.09) of 224-px crops of those photographs. It looks less like real frost;
   its strength matches.
-* spatter: the mud branch is ImageNet-C's; the water branch replaces the Canny/distance-transform
-  shading of the drops by the thresholded, blurred liquid layer itself.
+* spatter: the water drops' shading uses the drops' outline for Canny's edges and a chessboard
+  distance (20 dilations) for OpenCV's Euclidean distance transform; the rest is ImageNet-C's.
 * JPEG: libjpeg through ``torchvision.io.encode_jpeg``/``decode_jpeg`` (nvjpeg on a GPU).
+* pixelate: area shrink, then nearest-pixel blow-up with centred sampling as PIL does (the quick
+  profile keeps torch's corner-aligned ``nearest``).
 
 **quick (32-px digits)**: an adaptation, documented here, so that the digit models neither ignore
 nor collapse under every corruption. The quick list is ImageNet-C's first 11 in the kit's order
@@ -161,7 +163,7 @@ KNOBS: dict[str, dict] = {
         "params": _QUICK_PARAMS,
         # which method a family uses where the two profiles differ (see the module doc)
         "variants": {"defocus_blur": "antialiased_disk", "motion_blur": "half_line",
-                     "fog": "octaves", "jpeg": "dct"},
+                     "fog": "octaves", "jpeg": "dct", "pixelate": "nearest"},
     },
     "full": {
         "corruptions": list(IMAGENET_C),
@@ -171,7 +173,7 @@ KNOBS: dict[str, dict] = {
                      "digital": ["contrast", "elastic", "pixelate", "jpeg"]},
         "params": _FULL_PARAMS,
         "variants": {"defocus_blur": "imagenet_c", "motion_blur": "imagenet_c",
-                     "fog": "diamond_square", "jpeg": "libjpeg"},
+                     "fog": "diamond_square", "jpeg": "libjpeg", "pixelate": "centred"},
     },
 }
 
@@ -254,9 +256,21 @@ def gaussian_blur(x: torch.Tensor, sigma: float, mode: str = "reflect") -> torch
     r = len(g) // 2
     if mode == "reflect" and r >= min(h, w):
         mode = "replicate"
-    v = F.pad(x.reshape(n * c, 1, h, w), (r, r, r, r), mode=mode)
-    v = F.conv2d(F.conv2d(v, g.view(1, 1, -1, 1)), g.view(1, 1, 1, -1))
+    v = F.pad(x.reshape(n * c, 1, h, w), (r, r, r, r), mode=mode)[:, 0]  # (NC, h+2r, w+2r)
+    # each 1-D pass is one GEMM with a banded (Toeplitz) matrix: far faster than a 1-channel conv
+    v = v @ _toeplitz(g, w)  # along the width: (NC, h+2r, w)
+    v = (v.transpose(1, 2) @ _toeplitz(g, h)).transpose(1, 2)  # along the height
     return v.reshape(n, c, h, w)
+
+
+def _toeplitz(g: torch.Tensor, n: int) -> torch.Tensor:
+    """(n + len(g) - 1, n) matrix T with T[j + k, j] = g[k]: padded @ T = 1-D valid correlation."""
+    k = len(g)
+    t = torch.zeros(n + k - 1, n, dtype=g.dtype, device=g.device)
+    j = torch.arange(n, device=g.device)
+    for i in range(k):
+        t[j + i, j] = g[i]
+    return t
 
 
 def disk_kernel(radius: float, supersample: int = 8) -> torch.Tensor:
@@ -419,13 +433,18 @@ def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
 def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     """JPEG round trip through libjpeg (``torchvision.io``; nvjpeg for a batch on a GPU), with
     libjpeg's defaults (4:2:0 chroma subsampling for colour), as PIL and ImageNet-C use."""
-    from torchvision.io import decode_jpeg, encode_jpeg
+    import warnings
 
+    with warnings.catch_warnings():  # torchvision 0.29 points to TorchCodec; the calls still work
+        warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
+        from torchvision.io import decode_jpeg, encode_jpeg
     u8 = (x * 255).round().clamp(0, 255).to(torch.uint8)
     if x.device.type != "cuda":
         u8 = u8.cpu()
     imgs = list(u8.unbind(0))
-    out = decode_jpeg(encode_jpeg(imgs, quality=int(quality)), device=u8.device)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
+        out = decode_jpeg(encode_jpeg(imgs, quality=int(quality)), device=u8.device)
     return torch.stack(out).to(x.device, x.dtype) / 255
 
 
@@ -609,6 +628,29 @@ def _elastic(x, p, g, v):
                          align_corners=True)
 
 
+def _spatter_shading(liquid: torch.Tensor) -> torch.Tensor:
+    """ImageNet-C's water-drop shading, batched: distance (chessboard, by 3x3 dilations) to the
+    drops' outline, cut at 20, histogram-equalised per image, embossed, blurred (N, 1, H, W)."""
+    wet = (liquid > 0).float()
+    edge = wet - (-F.max_pool2d(-wet, 3, 1, 1))  # the drops' inner outline (Canny's edges)
+    dist = torch.full_like(wet, 20.0)
+    reach = edge
+    for d in range(20):
+        dist = torch.where((reach > 0) & (dist > d), torch.full_like(dist, float(d)), dist)
+        reach = F.max_pool2d(reach, 3, 1, 1)
+    dist = F.avg_pool2d(F.pad(dist, (1, 1, 1, 1), mode="reflect"), 3, 1).floor()
+    n = len(dist)
+    flat = dist.reshape(n, -1).long().clamp(0, 255)
+    hist = torch.zeros(n, 256, device=dist.device).scatter_add_(1, flat, torch.ones_like(flat, dtype=torch.float))
+    cdf = hist.cumsum(1)
+    cmin = torch.where(hist > 0, cdf, torch.full_like(cdf, float("inf"))).amin(1, keepdim=True)
+    lut = ((cdf - cmin) / (cdf[:, -1:] - cmin).clamp_min(1) * 255).round().clamp(0, 255)
+    eq = lut.gather(1, flat).reshape(dist.shape)
+    emboss = torch.tensor([[-2.0, -1, 0], [-1, 1, 1], [0, 1, 2]], device=dist.device).view(1, 1, 3, 3)
+    eq = F.conv2d(F.pad(eq, (1, 1, 1, 1), mode="reflect"), emboss).round().clamp(0, 255)
+    return F.avg_pool2d(F.pad(eq, (1, 1, 1, 1), mode="reflect"), 3, 1)
+
+
 def _spatter(x, p, g, v):
     loc, scale, sigma, thresh, intensity, mud = p
     n, c, h, w = x.shape
@@ -621,7 +663,8 @@ def _spatter(x, p, g, v):
         colour = torch.tensor([63, 42, 20], device=x.device, dtype=x.dtype).view(1, 3, 1, 1) / 255
         colour = colour if c == 3 else _gray(colour)
         return x * (1 - m) + colour * m
-    m = liquid / liquid.amax((1, 2, 3), keepdim=True).clamp_min(1e-6) * intensity
+    m = liquid * _spatter_shading(liquid)
+    m = m / m.amax((1, 2, 3), keepdim=True).clamp_min(1e-6) * intensity
     colour = torch.tensor([175, 238, 238], device=x.device, dtype=x.dtype).view(1, 3, 1, 1) / 255
     colour = colour if c == 3 else _gray(colour)
     return x + m * colour
@@ -631,7 +674,7 @@ def _pixelate(x, p, g, v):
     h, w = x.shape[-2:]
     small = F.interpolate(x, size=(max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))),
                           mode="area")
-    return F.interpolate(small, size=(h, w), mode="nearest")
+    return F.interpolate(small, size=(h, w), mode="nearest-exact" if v == "centred" else "nearest")
 
 
 def _jpeg(x, p, g, v):
@@ -693,7 +736,11 @@ def load_imagenet_c(name: str, severity: int, root: str | os.PathLike | None = N
     ``n`` keeps the first n images in sorted order; images not ``size`` px are centre-cropped and
     resized. A missing folder is an error that says where to put the download.
     """
-    from torchvision.io import ImageReadMode, decode_image
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
+        from torchvision.io import ImageReadMode, decode_image
 
     if name not in _FUNCS:
         raise KeyError(f"Unknown corruption {name!r}. Choose one of: {', '.join(ALL_CORRUPTIONS)}.")
@@ -713,7 +760,9 @@ def load_imagenet_c(name: str, severity: int, root: str | os.PathLike | None = N
     files = files[:n] if n is not None else files
     xs = []
     for f, _ in files:
-        img = decode_image(str(f), mode=ImageReadMode.RGB).float() / 255
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
+            img = decode_image(str(f), mode=ImageReadMode.RGB).float() / 255
         s = min(img.shape[1:])
         top, left = (img.shape[1] - s) // 2, (img.shape[2] - s) // 2
         img = img[:, top:top + s, left:left + s]
