@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
 OUT = ROOT / "tests" / "data" / "corruption_strength_224.json"
 DEFAULT_VENV = Path(tempfile.gettempdir()) / "imagecorruptions-venv"
@@ -75,7 +75,7 @@ def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
     """Python of a venv that imports imagecorruptions 1.1.2, building it (pyenv 3.10) if needed."""
     py = venv / "bin" / "python"
     if py.exists() and subprocess.run([str(py), "-c", "import imagecorruptions"],
-                                      capture_output=True).returncode == 0:
+                                      check=False, capture_output=True).returncode == 0:
         return py
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     found = sorted(glob.glob(str(root / "versions" / "3.10*" / "bin" / "python")))
@@ -110,7 +110,7 @@ def run_reference(py: Path, x: torch.Tensor, names: list[str], severities: list[
                "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": ""}
         res = subprocess.run([str(py), str(script), mode, str(path), ",".join(ic),
                               ",".join(map(str, severities)), str(repeats)],
-                             capture_output=True, text=True, env=env)
+                             check=False, capture_output=True, text=True, env=env)
         if res.returncode:
             raise RuntimeError(f"imagecorruptions worker failed:\n{res.stderr[-3000:]}")
         out = json.loads(res.stdout.strip().splitlines()[-1])

@@ -7,11 +7,16 @@ import torch
 
 from tutorial_lib.core.data import load_digits_tensors
 from tutorial_lib.evaluation.stability import (
+    KNOBS,
+    PERTURBATIONS,
     SEQUENCES,
     flip_probability,
+    knobs,
+    load_imagenet_p,
     mean_rate,
     perturbation_sequence,
     stability_report,
+    tilt,
     top5_distance,
 )
 
@@ -72,7 +77,6 @@ def test_bad_inputs():
 
 
 # ----------------------------------------------------------------------------- all ten ImageNet-P kinds
-from tutorial_lib.evaluation.stability import KNOBS, PERTURBATIONS, knobs, load_imagenet_p, tilt  # noqa: E402
 
 WHOLE_SEQUENCE = {"motion_blur", "snow"}  # every frame corrupted, as in ImageNet-P
 

@@ -206,11 +206,24 @@ def _randn(shape: Sequence[int], generator: torch.Generator | None, like: torch.
 
 def _fft_correlate(xp: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     """Valid cross-correlation of padded images (N, C, P, Q) with (N or 1, k, k) kernels, by FFT."""
-    n, c, p, q = xp.shape
+    p, q = xp.shape[-2:]
     k = kernels.shape[-1]
-    kf = torch.fft.rfft2(kernels.flip(-1, -2).to(xp), s=(p, q)).unsqueeze(1)  # (N|1, 1, P, Q//2+1)
-    y = torch.fft.irfft2(torch.fft.rfft2(xp) * kf, s=(p, q))
-    return y[..., k - 1:, k - 1:]
+    s = (_fast_len(p), _fast_len(q))  # zero-padded to a 2-3-5-smooth size: no wrap-around, fast
+    kf = torch.fft.rfft2(kernels.flip(-1, -2).to(xp), s=s).unsqueeze(1)  # (N|1, 1, P', Q'//2+1)
+    y = torch.fft.irfft2(torch.fft.rfft2(xp, s=s) * kf, s=s)
+    return y[..., k - 1:p, k - 1:q]
+
+
+def _fast_len(n: int) -> int:
+    """Smallest m >= n whose only prime factors are 2, 3 and 5 (a fast FFT length)."""
+    while True:
+        m = n
+        for f in (2, 3, 5):
+            while m % f == 0:
+                m //= f
+        if m == 1:
+            return n
+        n += 1
 
 
 def _conv_same(x: torch.Tensor, kernels: torch.Tensor, mode: str = "reflect") -> torch.Tensor:
@@ -287,7 +300,7 @@ def disk_kernel(radius: float, supersample: int = 8) -> torch.Tensor:
 def imagenet_c_disk(radius: int, alias_blur: float) -> torch.Tensor:
     """ImageNet-C's defocus kernel: an aliased disk (17 px wide up to radius 8) smoothed by a
     3x3 (5x5 above radius 8) Gaussian of sigma ``alias_blur``, as ``cv2.GaussianBlur`` does."""
-    half = 8 if radius <= 8 else radius
+    half = max(8, radius)
     t = torch.arange(-half, half + 1, dtype=torch.float32)
     disk = (t[:, None] ** 2 + t[None, :] ** 2 <= radius**2).float()
     disk = disk / disk.sum()
@@ -438,14 +451,15 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     with warnings.catch_warnings():  # torchvision 0.29 points to TorchCodec; the calls still work
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
         from torchvision.io import decode_jpeg, encode_jpeg
-    u8 = (x * 255).round().clamp(0, 255).to(torch.uint8)
+    u8 = (x * 255).round_().to(torch.uint8)  # x is in [0, 1]
     if x.device.type != "cuda":
         u8 = u8.cpu()
     imgs = list(u8.unbind(0))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
-        out = decode_jpeg(encode_jpeg(imgs, quality=int(quality)), device=u8.device)
-    return torch.stack(out).to(x.device, x.dtype) / 255
+        data = [b.cpu() for b in encode_jpeg(imgs, quality=int(quality))]  # nvjpeg: on the GPU
+        out = decode_jpeg(data, device=u8.device)
+    return torch.stack(out).to(x.device, x.dtype).div_(255)
 
 
 def _gray(x: torch.Tensor) -> torch.Tensor:
@@ -536,7 +550,7 @@ def _zoom_blur(x, p, g, v):
 
 def _snow(x, p, g, v):
     loc, scale, zoom, thresh, radius, sigma, keep = p
-    n, c, h, w = x.shape
+    n, _, h, w = x.shape
     layer = torch.randn(n, 1, h, w, generator=g).to(x) * scale + loc
     layer = clipped_zoom(layer, zoom)
     layer = torch.where(layer < thresh, torch.zeros_like(layer), layer).clamp(0, 1)
@@ -616,7 +630,7 @@ def _contrast(x, p, g, v):
 
 
 def _elastic(x, p, g, v):
-    n, c, h, w = x.shape
+    n, _, h, w = x.shape
     sigma, shift = 0.01 * min(h, w), 0.005 * h
     field = (torch.rand(n, 2, h, w, generator=g) * 2 - 1) * shift
     field = gaussian_blur(field, max(sigma, 1e-3), "reflect").to(x) * p
@@ -628,17 +642,45 @@ def _elastic(x, p, g, v):
                          align_corners=True)
 
 
+def _dilate3(b: torch.Tensor) -> torch.Tensor:
+    """3x3 binary dilation of a (N, 1, H, W) bool mask, as two separable shifted ORs."""
+    p = F.pad(b, (0, 0, 1, 1))
+    v = p[..., :-2, :] | p[..., 1:-1, :] | p[..., 2:, :]
+    p = F.pad(v, (1, 1))
+    return p[..., :-2] | p[..., 1:-1] | p[..., 2:]
+
+
+def _erode3(b: torch.Tensor) -> torch.Tensor:
+    return ~_dilate3(~b)
+
+
+_BOX3 = ((1,) * 3,) * 3  # a 3x3 box sum
+
+
+def _taps3(v: torch.Tensor, taps: Sequence[Sequence[float]]) -> torch.Tensor:
+    """3x3 correlation of (N, 1, H, W) maps with fixed taps (reflect pad) as shifted adds: a
+    1-channel conv2d or pooling call is many times slower on a CPU."""
+    h, w = v.shape[-2:]
+    p = F.pad(v, (1, 1, 1, 1), mode="reflect")
+    out = torch.zeros_like(v)
+    for i, row in enumerate(taps):
+        for j, t in enumerate(row):
+            if t:
+                out.add_(p[..., i:i + h, j:j + w], alpha=t)
+    return out
+
+
 def _spatter_shading(liquid: torch.Tensor) -> torch.Tensor:
     """ImageNet-C's water-drop shading, batched: distance (chessboard, by 3x3 dilations) to the
     drops' outline, cut at 20, histogram-equalised per image, embossed, blurred (N, 1, H, W)."""
-    wet = (liquid > 0).float()
-    edge = wet - (-F.max_pool2d(-wet, 3, 1, 1))  # the drops' inner outline (Canny's edges)
-    dist = torch.full_like(wet, 20.0)
+    wet = liquid > 0
+    edge = wet & ~_erode3(wet)  # the drops' inner outline (Canny's edges)
+    dist = torch.zeros(wet.shape, device=wet.device)
     reach = edge
-    for d in range(20):
-        dist = torch.where((reach > 0) & (dist > d), torch.full_like(dist, float(d)), dist)
-        reach = F.max_pool2d(reach, 3, 1, 1)
-    dist = F.avg_pool2d(F.pad(dist, (1, 1, 1, 1), mode="reflect"), 3, 1).floor()
+    for _ in range(20):  # distance = dilations needed to reach the outline, cut at 20
+        dist += ~reach
+        reach = _dilate3(reach)
+    dist = (_taps3(dist, _BOX3) / 9).floor()  # integer sums first: floor() sees exact values
     n = len(dist)
     flat = dist.reshape(n, -1).long().clamp(0, 255)
     hist = torch.zeros(n, 256, device=dist.device).scatter_add_(1, flat, torch.ones_like(flat, dtype=torch.float))
@@ -646,9 +688,8 @@ def _spatter_shading(liquid: torch.Tensor) -> torch.Tensor:
     cmin = torch.where(hist > 0, cdf, torch.full_like(cdf, float("inf"))).amin(1, keepdim=True)
     lut = ((cdf - cmin) / (cdf[:, -1:] - cmin).clamp_min(1) * 255).round().clamp(0, 255)
     eq = lut.gather(1, flat).reshape(dist.shape)
-    emboss = torch.tensor([[-2.0, -1, 0], [-1, 1, 1], [0, 1, 2]], device=dist.device).view(1, 1, 3, 3)
-    eq = F.conv2d(F.pad(eq, (1, 1, 1, 1), mode="reflect"), emboss).round().clamp(0, 255)
-    return F.avg_pool2d(F.pad(eq, (1, 1, 1, 1), mode="reflect"), 3, 1)
+    eq = _taps3(eq, ((-2, -1, 0), (-1, 1, 1), (0, 1, 2))).round().clamp(0, 255)  # emboss
+    return _taps3(eq, _BOX3) / 9
 
 
 def _spatter(x, p, g, v):
@@ -672,8 +713,8 @@ def _spatter(x, p, g, v):
 
 def _pixelate(x, p, g, v):
     h, w = x.shape[-2:]
-    small = F.interpolate(x, size=(max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))),
-                          mode="area")
+    sh, sw = max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))
+    small = F.interpolate(x, size=(sh, sw), mode="area")
     return F.interpolate(small, size=(h, w), mode="nearest-exact" if v == "centred" else "nearest")
 
 
@@ -711,12 +752,15 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
                          "with x[None] for one image.")
     if x.shape[1] not in (1, 3):
         raise ValueError(f"x must have 1 (grey) or 3 (RGB) channels, got {x.shape[1]}.")
-    if x.numel() and (x.min() < 0 or x.max() > 1):
-        raise ValueError("x must hold raw pixels in [0, 1] (clamp it with x.clamp(0, 1)).")
+    if x.numel():
+        lo, hi = torch.aminmax(x)
+        if lo < 0 or hi > 1:
+            raise ValueError("x must hold raw pixels in [0, 1] (clamp it with x.clamp(0, 1)).")
     table = KNOBS[get_profile(profile).name]
     p = table["params"][name][int(severity) - 1]
     with torch.no_grad():
-        return _FUNCS[name](x, p, generator, table["variants"].get(name)).clamp(0, 1)
+        out = _FUNCS[name](x, p, generator, table["variants"].get(name))
+        return out.clone() if out is x else out.clamp_(0, 1)
 
 
 # ----------------------------------------------------------------------------- released files
