@@ -366,11 +366,11 @@ def diamond_square(n: int, size: int, wibbledecay: float,
     """ImageNet-C's plasma fractal (diamond-square, periodic), (n, 1, m, m) in [0, 1] with m the
     power of two >= ``size``; every step fills all ``n`` maps at once."""
     m = 1 << max(1, (int(size) - 1).bit_length())
-    a = torch.zeros(n, m, m, dtype=torch.float64)
+    a = torch.zeros(n, m, m)
     step, wibble = m, 100.0
 
     def wibbled(v: torch.Tensor) -> torch.Tensor:
-        u = torch.rand(v.shape, generator=generator, dtype=torch.float64) * 2 - 1
+        u = torch.rand(v.shape, generator=generator) * 2 - 1
         return v / 4 + wibble * wibble * u
 
     while step >= 2:
@@ -384,7 +384,7 @@ def diamond_square(n: int, size: int, wibbledecay: float,
         a[:, h::step, 0::step] = wibbled(dr + dr.roll(1, 2) + ul + ul.roll(-1, 1))
         step, wibble = h, wibble / wibbledecay
     a = a - a.amin((1, 2), keepdim=True)
-    return (a / a.amax((1, 2), keepdim=True).clamp_min(1e-12)).float().unsqueeze(1)
+    return (a / a.amax((1, 2), keepdim=True).clamp_min(1e-12)).unsqueeze(1)
 
 
 _Y_TABLE = torch.tensor([
