@@ -181,7 +181,8 @@ def test_recorded_kit_column_is_what_the_kit_computes_now():
     x = cs.crops(table["images"]["n"], table["images"]["size"], table["images"]["seed"])
     kit = cs.kit_strength(x)
     for name in ALL_CORRUPTIONS:
-        assert kit[name] == pytest.approx(table["kit"][name], rel=2e-3, abs=1e-5), name
+        # 1%: room for another libjpeg or FFT build, far inside the 0.75..1.33 band
+        assert kit[name] == pytest.approx(table["kit"][name], rel=1e-2, abs=1e-5), name
 
 
 def test_load_imagenet_c_reads_the_release_layout(tmp_path, monkeypatch):
