@@ -1,19 +1,26 @@
 """Speed of notebook 01's probes, side by side in one run.
 
-    python scripts/bench.py --threads 1                       # corruptions + PGD
+    python scripts/bench.py --threads 1                       # corruptions (vs NumPy copy) + PGD
+    python scripts/bench.py --threads 1 --vs imagecorruptions # every family vs the real package
     python scripts/bench.py --threads 1 --only pgd --torchattacks /tmp/bench-venv/lib/python3.11/site-packages
 
-1. Corruptions: ``tutorial_lib.evaluation.corruptions`` (batched torch) against a per-image NumPy/SciPy
-   implementation of the same formulas (written below), on the digits test split; also the largest
-   pixel difference between the two where the corruption is deterministic.
-2. PGD: ``tutorial_lib.core.attacks.pgd`` against the bound ``steps x (forward + backward)`` of the same
+1. ``--vs imagecorruptions``: ``tutorial_lib.evaluation.corruptions`` (batched torch, the full
+   profile's ImageNet-C parameters) against ``imagecorruptions`` 1.1.2 (per image, NumPy/SciPy/
+   OpenCV) at the same severity on the same scikit-image photo crops, at 224 and 32 px: images/s of
+   each and their ratio. Same parameters on both sides, and ``tests/data/corruption_strength_224.json``
+   shows the strengths match at 224 px (0.75..1.33x), so the ratio is at matched strength.
+   imagecorruptions runs in a throwaway Python 3.10 venv (built on first use, see
+   ``scripts/corruption_strength.py``), one thread, in a subprocess; the kit in this process.
+2. Corruptions (default): the quick profile's corruptions against a per-image NumPy/SciPy
+   implementation of the same formulas (written below), on the digits test split; also the
+   largest pixel difference between the two where the corruption is deterministic.
+3. PGD: ``tutorial_lib.core.attacks.pgd`` against the bound ``steps x (forward + backward)`` of the same
    model on the same batch (measured with ``attacks.input_gradient``), and against torchattacks'
    PGD when a folder holding torchattacks is given (install it with ``--no-deps`` into a throwaway
    venv; it is appended to ``sys.path`` so this environment's torch is used).
 
-Timings are the minimum over ``--repeats`` runs (noise on a shared machine only adds time).
-imagecorruptions is not compared: it does not import with current setuptools, and its
-glass/gaussian blur and fog crash with scikit-image 0.26 / NumPy 2 (see the design pitfalls).
+Timings are the minimum over ``--repeats`` runs (noise on a shared machine only adds time); the
+kit's calls are short, so it gets three times as many.
 """
 
 from __future__ import annotations
@@ -31,10 +38,10 @@ import scipy.ndimage
 import torch
 
 from tutorial_lib.core import attacks
-from tutorial_lib.evaluation import corruptions as C
 from tutorial_lib.core.data import load_digits_tensors
 from tutorial_lib.core.device import device as pick_device
 from tutorial_lib.core.models import load_model
+from tutorial_lib.evaluation import corruptions as C
 
 
 # ----------------------------------------------------------------------------- per-image NumPy
@@ -106,12 +113,13 @@ def best_of(fn, repeats: int) -> float:
 
 def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
     xs = x.cpu().numpy().astype(np.float64)
-    print(f"\n## corruptions: {len(x)} digits {tuple(x.shape[1:])}, severity {severity}, "
+    print(f"\n## corruptions (quick profile): {len(x)} digits {tuple(x.shape[1:])}, severity {severity}, "
           f"best of {repeats}; kit on {x.device}, NumPy on the CPU")
     print(f"{'corruption':16s} {'kit ms':>8s} {'numpy ms':>9s} {'ratio':>7s} {'max |diff|':>10s}")
     tot_k = tot_n = 0.0
     for name in NUMPY_NAMES:
-        kit = lambda name=name: C.corrupt(x, name, severity, torch.Generator().manual_seed(0))
+        kit = lambda name=name: C.corrupt(x, name, severity, torch.Generator().manual_seed(0),
+                                          profile="quick")
         rng = np.random.default_rng(0)
         ref = lambda name=name, rng=rng: np.stack([numpy_corrupt(im, name, severity, rng)
                                                  for im in xs])
@@ -120,6 +128,39 @@ def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
         diff = (f"{np.abs(kit().cpu().numpy() - ref()).max():.1e}" if name in DETERMINISTIC else "random")
         print(f"{name:16s} {tk * 1e3:8.1f} {tn * 1e3:9.1f} {tn / tk:6.1f}x {diff:>10s}")
     print(f"{'all nine':16s} {tot_k * 1e3:8.1f} {tot_n * 1e3:9.1f} {tot_n / tot_k:6.1f}x")
+
+
+def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: int,
+                              repeats: int) -> dict:
+    """images/s of the kit (full-profile parameters) and of imagecorruptions, per family, at 224
+    and 32 px; prints the table and returns it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import corruption_strength as cs
+
+    py = cs.ensure_venv(venv or cs.DEFAULT_VENV)
+    names = list(C.ALL_CORRUPTIONS)
+    result = {}
+    for size, n in ((224, n224), (32, n32)):
+        x = cs.crops(n, size)
+        ref = cs.run_reference(py, x, names, [severity], mode="speed", repeats=repeats)
+        print(f"\n## {n} photo crops at {size} px, severity {severity}, 1 thread, best of "
+              f"{3 * repeats} (kit) and {repeats} (imagecorruptions)")
+        print(f"{'corruption':15s} {'kit img/s':>10s} {'imagecorr img/s':>16s} {'kit/ic':>7s}")
+        rows = {}
+        for name in names:
+            kit = best_of(lambda name=name, x=x: C.corrupt(x, name, severity,
+                                                      torch.Generator().manual_seed(0),
+                                                      profile="full"), 3 * repeats)
+            k_ips, r_ips = n / kit, n / ref[name][0]
+            rows[name] = {"kit_img_s": k_ips, "imagecorruptions_img_s": r_ips, "ratio": k_ips / r_ips}
+            print(f"{name:15s} {k_ips:10.1f} {r_ips:16.1f} {k_ips / r_ips:6.2f}x")
+        ratios = np.array([r["ratio"] for r in rows.values()])
+        gm = float(np.exp(np.log(ratios).mean()))
+        slowest = min(rows, key=lambda k: rows[k]["ratio"])
+        print(f"geometric mean {gm:.2f}x; slowest {slowest} {rows[slowest]['ratio']:.2f}x; "
+              f"{int((ratios < 1).sum())} of {len(ratios)} families below 1x")
+        result[size] = {"n": n, "rows": rows, "geometric_mean": gm}
+    return result
 
 
 def bench_pgd(x: torch.Tensor, y: torch.Tensor, steps: int, repeats: int, ta_path: str | None) -> None:
@@ -158,8 +199,19 @@ def main() -> None:
     parser.add_argument("--torchattacks", default=None,
                         help="site-packages folder of a throwaway venv holding torchattacks")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: tutorial_lib's choice)")
+    parser.add_argument("--vs", choices=["imagecorruptions"], default=None,
+                        help="compare every corruption family with the real imagecorruptions 1.1.2")
+    parser.add_argument("--venv", type=Path, default=None,
+                        help="venv holding imagecorruptions (default: build /tmp/imagecorruptions-venv)")
+    parser.add_argument("--n224", type=int, default=16, help="photo crops at 224 px (--vs)")
+    parser.add_argument("--n32", type=int, default=128, help="photo crops at 32 px (--vs)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.vs == "imagecorruptions":
+        print(f"torch {torch.__version__}, CPU, {torch.get_num_threads()} thread(s); on a shared "
+              "machine absolute times are inflated by other jobs, the ratios much less")
+        bench_vs_imagecorruptions(args.venv, args.n224, args.n32, 3, args.repeats)
+        return
     dev = torch.device(args.device) if args.device else pick_device()
     x, y = load_digits_tensors("test")
     x, y = x.to(dev), y.to(dev)

@@ -1,21 +1,30 @@
-"""ImageNet-C-style corruptions: range, shape, severity ladder, determinism, mCE, bad inputs."""
+"""ImageNet-C-style corruptions: range, shape, severity ladder, determinism, per-profile tables,
+strength against imagecorruptions at 224 px (recorded table), released-file loader, mCE."""
 
+import json
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.evaluation import corruptions as C
 from tutorial_lib.evaluation.corruptions import (
+    ALL_CORRUPTIONS,
     CORRUPTIONS,
+    KNOBS,
     PARAMS,
     corrupt,
     corruption_errors,
     jpeg,
+    load_imagenet_c,
     mce,
     relative_mce,
 )
-from tutorial_lib.core.data import load_digits_tensors
+
+STRENGTH = Path(__file__).parent / "data" / "corruption_strength_224.json"
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +33,31 @@ def digits():
     return x[:24], y[:24]
 
 
-def test_eleven_families_five_severities():
-    assert len(CORRUPTIONS) == 11
-    assert all(len(PARAMS[n]) == 5 for n in CORRUPTIONS)
+def test_tables_cover_every_family_in_both_profiles():
+    assert len(CORRUPTIONS) == 11 and len(ALL_CORRUPTIONS) == 19
+    assert len(C.IMAGENET_C) == 15 and set(C.EXTRA) == {"speckle_noise", "gaussian_blur",
+                                                       "spatter", "saturate"}
+    assert KNOBS["quick"].keys() == KNOBS["full"].keys()
+    for prof in ("quick", "full"):
+        assert all(len(C.knobs(prof)["params"][n]) == 5 for n in ALL_CORRUPTIONS)
+    assert C.names("full") == C.IMAGENET_C and C.names("quick") == CORRUPTIONS
+
+
+def test_quick_table_is_the_documented_digit_adaptation():
+    """Notebook 01's figures rest on these values (module doc): they must not drift."""
+    s = C.LENGTH_SCALE
+    assert s == 0.5
+    assert PARAMS["defocus_blur"] == [r * s for r in (3, 4, 6, 8, 10)]
+    assert PARAMS["gaussian_blur"] == [v * s for v in (1, 2, 3, 4, 6)]
+    assert PARAMS["motion_blur"] == [(r * s, v * s) for r, v in
+                                     ((10, 3), (15, 5), (15, 8), (15, 12), (20, 15))]
+    assert PARAMS["brightness"] == [0.05, 0.1, 0.15, 0.2, 0.3]
+    assert PARAMS["contrast"] == [0.75, 0.5, 0.4, 0.3, 0.15]
+    assert [round(p * 32) for p in PARAMS["pixelate"]] == [19, 15, 13, 10, 9]
+    assert PARAMS["jpeg"] == [25, 18, 15, 10, 7]
+    assert KNOBS["quick"]["variants"] == {"defocus_blur": "antialiased_disk", "motion_blur":
+                                          "half_line", "fog": "octaves", "jpeg": "dct",
+                                          "pixelate": "nearest"}
 
 
 @pytest.mark.parametrize("name", CORRUPTIONS)
@@ -34,7 +65,7 @@ def test_range_shape_and_severity_ladder(name, digits):
     x, _ = digits
     dist = []
     for s in range(1, 6):
-        xc = corrupt(x, name, s, torch.Generator().manual_seed(0))
+        xc = corrupt(x, name, s, torch.Generator().manual_seed(0), profile="quick")
         assert xc.shape == x.shape and xc.dtype == x.dtype
         assert xc.min() >= 0 and xc.max() <= 1
         dist.append((xc - x).abs().mean().item())
@@ -43,12 +74,16 @@ def test_range_shape_and_severity_ladder(name, digits):
     assert all(b >= a * 0.97 for a, b in pairwise(dist)), dist
 
 
-@pytest.mark.parametrize("name", CORRUPTIONS)
-def test_deterministic_with_a_seed_and_works_on_rgb(name):
-    x = torch.rand(3, 3, 40, 36, generator=torch.Generator().manual_seed(1))
-    a = corrupt(x, name, 3, torch.Generator().manual_seed(5))
-    b = corrupt(x, name, 3, torch.Generator().manual_seed(5))
-    assert torch.equal(a, b) and a.shape == x.shape
+@pytest.mark.parametrize("profile", ["quick", "full"])
+@pytest.mark.parametrize("name", ALL_CORRUPTIONS)
+def test_every_family_is_seeded_in_range_and_works_on_rgb_and_grey(name, profile):
+    for c in (3, 1):
+        x = torch.rand(3, c, 70, 66, generator=torch.Generator().manual_seed(1))
+        a = corrupt(x, name, 3, torch.Generator().manual_seed(5), profile=profile)
+        b = corrupt(x, name, 3, torch.Generator().manual_seed(5), profile=profile)
+        assert torch.equal(a, b) and a.shape == x.shape
+        assert a.min() >= 0 and a.max() <= 1
+        assert (a - x).abs().mean() > 1e-3 or (name == "saturate" and c == 1)
 
 
 def test_noise_differs_across_seeds(digits):
@@ -58,29 +93,124 @@ def test_noise_differs_across_seeds(digits):
     assert not torch.equal(a, b)
 
 
-def test_jpeg_matches_pillow_on_grey_images():
+def _pil_jpeg(x, quality, mode):
     import io
 
     from PIL import Image
 
+    out = []
+    for img in x:
+        arr = (img.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(arr.squeeze(-1) if mode == "L" else arr, mode).save(buf, "JPEG",
+                                                                             quality=quality)
+        out.append(np.asarray(Image.open(buf), dtype=np.float32) / 255)
+    return np.stack(out)
+
+
+def test_jpeg_matches_pillow_on_grey_images():
     x, _ = load_digits_tensors("test")
     x = x[:4]
-    ref = []
-    for img in x:
-        arr = (img[0].numpy() * 255).round().astype(np.uint8)
-        buf = io.BytesIO()
-        Image.fromarray(arr).save(buf, format="JPEG", quality=15)
-        ref.append(np.asarray(Image.open(buf), dtype=np.float32) / 255)
     ours = jpeg(x, 15)[:, 0].numpy()
+    ref = _pil_jpeg(x, 15, "L")
     # libjpeg uses a fixed-point DCT: a few grey levels apart at most, on average far less
-    assert np.abs(ours - np.stack(ref)).mean() < 2 / 255
-    assert np.abs(ours - np.stack(ref)).max() < 16 / 255
+    assert np.abs(ours - ref).mean() < 2 / 255
+    assert np.abs(ours - ref).max() < 16 / 255
+
+
+def test_full_profile_jpeg_is_libjpeg_like_pillow_on_colour_photos():
+    from tutorial_lib.core.data import photo_crops
+
+    x = (photo_crops(4, 64, channels=3, seed=1) * 255).round() / 255
+    ours = corrupt(x, "jpeg", 3, profile="full").permute(0, 2, 3, 1).numpy()
+    assert np.abs(ours - _pil_jpeg(x, 15, "RGB")).mean() < 1 / 255
+
+
+def test_contrast_keeps_each_channel_mean_and_colour():
+    """ImageNet-C shrinks each channel towards its own mean: the image keeps its colour cast."""
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 0.5
+    x[:, 0] += 0.5  # reddish
+    out = corrupt(x, "contrast", 5, profile="full")
+    assert torch.allclose(out.mean((2, 3)), x.mean((2, 3)), atol=1e-5)
+    assert (out[:, 0].mean() - out[:, 1].mean()) > 0.4
+    assert out.std((2, 3)).max() < 0.06 * x.std((2, 3)).min()
+
+
+def test_brightness_and_saturate_match_scikit_image_hsv():
+    from skimage.color import hsv2rgb, rgb2hsv
+
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(3))
+    x[0, :, :4, :4] = 0  # black pixels turn grey under brightness
+    x[1, :, :4, :4] = 0.4  # grey pixels have hue 0 (red) under saturate
+    for s in (1, 4):
+        for name in ("brightness", "saturate"):
+            p = KNOBS["full"]["params"][name][s - 1]
+            ref = []
+            for img in x.permute(0, 2, 3, 1).double().numpy():
+                hsv = rgb2hsv(img)
+                if name == "brightness":
+                    hsv[..., 2] = np.clip(hsv[..., 2] + p, 0, 1)
+                else:
+                    hsv[..., 1] = np.clip(hsv[..., 1] * p[0] + p[1], 0, 1)
+                ref.append(np.clip(hsv2rgb(hsv), 0, 1))
+            ours = corrupt(x, name, s, profile="full").permute(0, 2, 3, 1).numpy()
+            assert np.abs(ours - np.stack(ref)).max() < 1e-4, (name, s)
+
+
+def test_strength_matches_imagecorruptions_at_224_px():
+    """The recorded table: every family and severity within 0.75..1.33x imagecorruptions 1.1.2's
+    mean |change| on the same photo crops (``scripts/corruption_strength.py`` wrote it)."""
+    table = json.loads(STRENGTH.read_text())
+    assert set(table["ratio"]) == set(ALL_CORRUPTIONS)
+    for name, ratios in table["ratio"].items():
+        assert len(ratios) == 5
+        for s, r in enumerate(ratios, start=1):
+            assert 0.75 <= r <= 1.33, (name, s, r)
+            assert r == pytest.approx(table["kit"][name][s - 1] / table["imagecorruptions"][name][s - 1])
+
+
+def test_recorded_kit_column_is_what_the_kit_computes_now():
+    """Recompute the kit's side of the table (same crops, same seeds): the recorded ratios still
+    describe this code. imagecorruptions' side needs an old Python stack and is not rerun here."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import corruption_strength as cs
+
+    table = json.loads(STRENGTH.read_text())
+    x = cs.crops(table["images"]["n"], table["images"]["size"], table["images"]["seed"])
+    kit = cs.kit_strength(x)
+    for name in ALL_CORRUPTIONS:
+        # 1%: room for another libjpeg or FFT build, far inside the 0.75..1.33 band
+        assert kit[name] == pytest.approx(table["kit"][name], rel=1e-2, abs=1e-5), name
+
+
+def test_load_imagenet_c_reads_the_release_layout(tmp_path, monkeypatch):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for wnid, k in (("n01440764", 2), ("n01443537", 1)):
+        d = tmp_path / "imagenet-c" / "jpeg_compression" / "3" / wnid
+        d.mkdir(parents=True)
+        for i in range(k):
+            Image.fromarray(rng.integers(0, 255, (240, 256, 3), dtype=np.uint8)).save(
+                d / f"ILSVRC2012_val_{wnid}_{i}.JPEG")
+    monkeypatch.setenv("FRFM_DATA_DIR", str(tmp_path))
+    x, y = load_imagenet_c("jpeg", 3)
+    assert x.shape == (3, 3, 224, 224) and 0 <= x.min() and x.max() <= 1
+    assert y.tolist() == [0, 0, 1]
+    x2, y2 = load_imagenet_c("jpeg", 3, n=2, size=64)
+    assert x2.shape == (2, 3, 64, 64) and y2.tolist() == [0, 0]
+    with pytest.raises(FileNotFoundError, match="imagenet-c/<family>/<severity>"):
+        load_imagenet_c("fog", 3)
+    with pytest.raises(FileNotFoundError, match="FRFM_DATA_DIR"):
+        load_imagenet_c("fog", 1, root=tmp_path / "nowhere")
 
 
 def test_bad_inputs_are_clear_errors(digits):
     x, _ = digits
     with pytest.raises(KeyError, match="Choose one of"):
-        corrupt(x, "snow", 1)
+        corrupt(x, "snowflakes", 1)
     for bad in (0, 6, 2.5, True):
         with pytest.raises(ValueError, match="1..5"):
             corrupt(x, "fog", bad)
@@ -88,6 +218,10 @@ def test_bad_inputs_are_clear_errors(digits):
         corrupt(x * 2, "fog", 1)
     with pytest.raises(ValueError, match="N, C, H, W"):
         corrupt(x[0], "fog", 1)
+    with pytest.raises(ValueError, match="channels"):
+        corrupt(torch.rand(1, 2, 8, 8), "fog", 1)
+    with pytest.raises(ValueError, match="Valid profiles"):
+        corrupt(x, "fog", 1, profile="huge")
 
 
 def test_mce_definitions():
@@ -116,7 +250,7 @@ def test_corruption_errors_on_the_shipped_models(digits):
     x, y = load_digits_tensors("test")
     x, y = x[:64], y[:64]
     models = {"cnn": load_model("cnn_digits")}
-    err = corruption_errors(models, x, y, names=["gaussian_noise", "jpeg"])
+    err = corruption_errors(models, x, y, names=["gaussian_noise", "jpeg"], profile="quick")
     e = err["cnn"]
     assert e["clean"][0] < 0.05  # the shipped CNN is ~99% accurate
     assert e["gaussian_noise"][4] > e["gaussian_noise"][0] + 0.2  # strong noise hurts
@@ -130,3 +264,11 @@ def test_impulse_noise_hits_the_stated_fraction_half_salt_half_pepper():
         hit = out != 0.5
         assert abs(hit.float().mean().item() - p) < 0.01, (s, p)
         assert abs((out[hit] == 1).float().mean().item() - 0.5) < 0.03, s
+
+
+def test_fft_and_direct_convolution_agree():
+    x = torch.rand(2, 3, 80, 72, generator=torch.Generator().manual_seed(0))
+    k = torch.rand(2, 15, 15, generator=torch.Generator().manual_seed(1))
+    fft = C._conv_same(x, k, "replicate")  # 15 > 11 on >= 64 px: the FFT path
+    direct = C._conv_same(x[:, :, :60], k, "replicate")  # < 64 px: direct
+    assert torch.allclose(fft[:, :, 10:50], direct[:, :, 10:50], atol=1e-5)

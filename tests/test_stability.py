@@ -7,11 +7,16 @@ import torch
 
 from tutorial_lib.core.data import load_digits_tensors
 from tutorial_lib.evaluation.stability import (
+    KNOBS,
+    PERTURBATIONS,
     SEQUENCES,
     flip_probability,
+    knobs,
+    load_imagenet_p,
     mean_rate,
     perturbation_sequence,
     stability_report,
+    tilt,
     top5_distance,
 )
 
@@ -64,8 +69,90 @@ def test_report_on_shipped_model_and_rates():
 def test_bad_inputs():
     x = torch.rand(2, 1, 8, 8)
     with pytest.raises(KeyError, match="choose one of"):
-        perturbation_sequence(x, "zoom")
+        perturbation_sequence(x, "zoomies")
     with pytest.raises(ValueError, match="2 frames"):
         perturbation_sequence(x, "rotate", frames=1)
     with pytest.raises(ValueError, match="undefined"):
         mean_rate({"rotate": {"fp": 0.1}}, {"rotate": {"fp": 0.0}})
+
+
+# ----------------------------------------------------------------------------- all ten ImageNet-P kinds
+
+WHOLE_SEQUENCE = {"motion_blur", "snow"}  # every frame corrupted, as in ImageNet-P
+
+
+def test_knobs_cover_the_ten_imagenet_p_perturbations():
+    assert len(PERTURBATIONS) == 10
+    assert KNOBS["quick"].keys() == KNOBS["full"].keys()
+    assert knobs("full")["sequences"] == list(PERTURBATIONS)
+    assert tuple(knobs("quick")["sequences"]) == SEQUENCES
+    for prof in ("quick", "full"):
+        assert set(KNOBS[prof]["steps"]) == set(PERTURBATIONS)
+    # the quick steps notebook 01 rests on
+    assert {k: KNOBS["quick"]["steps"][k] for k in SEQUENCES} == {
+        "translate": 1.0, "rotate": 3.0, "gaussian_noise": 0.03, "brightness": 0.05}
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+@pytest.mark.parametrize("kind", PERTURBATIONS)
+def test_every_perturbation_is_seeded_in_range_and_moves(kind, profile):
+    x = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 0.8 + 0.1
+    seq = perturbation_sequence(x, kind, 4, generator=torch.Generator().manual_seed(1), profile=profile)
+    again = perturbation_sequence(x, kind, 4, generator=torch.Generator().manual_seed(1), profile=profile)
+    assert seq.shape == (4, *x.shape) and torch.equal(seq, again)
+    assert seq.min() >= 0 and seq.max() <= 1
+    if kind not in WHOLE_SEQUENCE:
+        assert torch.equal(seq[0], x)
+    assert all((seq[t] - seq[t - 1]).abs().mean() > 1e-4 for t in range(1, 4)), kind
+
+
+def test_full_profile_noise_is_a_fixed_level_and_quick_noise_grows():
+    x = torch.full((4, 3, 64, 64), 0.5)
+    for kind in ("gaussian_noise", "shot_noise"):
+        full = perturbation_sequence(x, kind, 5, generator=torch.Generator().manual_seed(0), profile="full")
+        quick = perturbation_sequence(x, kind, 5, generator=torch.Generator().manual_seed(0), profile="quick")
+        df = [(full[t] - x).abs().mean().item() for t in range(1, 5)]
+        dq = [(quick[t] - x).abs().mean().item() for t in range(1, 5)]
+        assert max(df) < 1.05 * min(df), (kind, df)
+        assert dq[-1] > 1.5 * dq[0], (kind, dq)
+
+
+def test_tilt_is_a_perspective_warp_and_zero_tilt_is_identity():
+    x = torch.rand(2, 1, 48, 48, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(tilt(x, torch.zeros(2)), x, atol=1e-5)
+    # a tilt foreshortens one side more than the other: a line of ones stays straight but the
+    # left and right halves of a uniform image lose different amounts to the zero fill
+    ones = torch.ones(1, 1, 64, 64)
+    t = tilt(ones, torch.tensor([12.0]))[0, 0]
+    assert abs(t[:, :32].mean() - t[:, 32:].mean()) > 0.01
+
+
+def test_scale_zooms_about_the_centre():
+    x = torch.zeros(1, 1, 64, 64)
+    x[..., 28:36, 28:36] = 1
+    seq = perturbation_sequence(x, "scale", 3, step=0.5, generator=torch.Generator().manual_seed(0))
+    area = [s.sum().item() for s in seq]
+    assert area[1] / area[0] == pytest.approx(1.5**2, rel=0.15) or \
+        area[1] / area[0] == pytest.approx(0.5**2, rel=0.25)
+    assert seq[1, 0, 0, 31:33, 31:33].min() == pytest.approx(1.0)  # the centre stays put
+
+
+def test_report_follows_the_profile_list():
+    class Tiny(torch.nn.Module):
+        def forward(self, x):
+            return torch.stack([x.mean((1, 2, 3)) * k for k in range(6)], 1)
+
+    x = torch.rand(4, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert set(stability_report({"m": Tiny()}, x, frames=3, profile="quick")["m"]) == set(SEQUENCES)
+    assert set(stability_report({"m": Tiny()}, x, frames=3, profile="full")["m"]) == set(PERTURBATIONS)
+
+
+def test_load_imagenet_p_errors_say_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("FRFM_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="imagenet-p/<perturbation>"):
+        load_imagenet_p("tilt")
+    (tmp_path / "imagenet-p" / "tilt" / "n01440764").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="mp4"):
+        load_imagenet_p("tilt")
+    with pytest.raises(KeyError, match="choose one of"):
+        load_imagenet_p("spin")
