@@ -259,3 +259,14 @@ def paired_auroc_bootstrap(scores_a: list[np.ndarray], scores_b: list[np.ndarray
     boots = np.array([stat(rng.integers(0, n, n)) for _ in range(n_boot)])
     lo, hi = np.quantile(boots, [0.025, 0.975])
     return float(effect), float(min(lo, effect)), float(max(hi, effect))
+
+
+def auroc_interval(normal_scores: np.ndarray, anomaly_scores: np.ndarray, n_boot: int = 300,
+                   seed: int = 0) -> tuple[float, float, float]:
+    """AUROC with a percentile bootstrap interval (normals and anomalies resampled separately)."""
+    rng = np.random.default_rng(seed)
+    a, b = np.asarray(normal_scores), np.asarray(anomaly_scores)
+    est = auroc(a, b)
+    boots = [auroc(rng.choice(a, len(a)), rng.choice(b, len(b))) for _ in range(n_boot)]
+    lo, hi = np.quantile(boots, [0.025, 0.975])
+    return est, float(min(lo, est)), float(max(hi, est))
