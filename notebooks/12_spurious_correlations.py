@@ -26,13 +26,16 @@
 # - Compare five methods with seeds and intervals, each using only the group labels it may.
 # - Watch worst-group error grow with model width under reweighting, not under subsampling.
 #
-# **Run time**: quick profile (default) about 1½ minutes on one thread of a 2-core CPU (measured
-# with `scripts/execute_notebooks.py`); the full profile (`FRFM_PROFILE=full`: 10 seeds, wider nets,
+# **Run time**: quick profile (default) 144 s measured with `scripts/execute_notebooks.py` on a
+# 2-core CPU shared with other jobs (load average about 14; about 35 s of CPU time); the full profile (`FRFM_PROFILE=full`: 10 seeds, wider nets,
 # the paper's 3,000 toy points) takes several minutes on a CPU. No download.
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
-import os, subprocess, sys
+import os
+import subprocess
+import sys
+
 KIT_REPO = "https://github.com/frfm-kit/foundational-robustness-kit"  # scripts/set_repo_url.py
 KIT_REF = "v0.1.0"
 if "google.colab" in sys.modules and not os.path.isdir("/content/frfm-kit"):
@@ -112,7 +115,7 @@ def build():
     return G.mlp(train.x, K["width"])
 
 
-TRAIN_KW = dict(epochs=K["epochs"], lr=K["lr"], batch_size=K["batch_size"], weight_decay=K["weight_decay"])
+TRAIN_KW = {"epochs": K["epochs"], "lr": K["lr"], "batch_size": K["batch_size"], "weight_decay": K["weight_decay"]}
 erm0 = G.evaluate(G.fit_method("ERM", build, train.x, train.y, train.g, seed=0, **TRAIN_KW),
                   test.x, test.y, test.g)
 for name, acc in zip(GROUP_NAMES, erm0["group_acc"]):
@@ -153,7 +156,7 @@ jtt_upweight = checks.check_function(
 # JTT never looks at training groups; we look, to see what it found.
 
 # %%
-stage1 = G.train(build, train.x, train.y, seed=0, **dict(TRAIN_KW, epochs=K["jtt_epochs"]))
+stage1 = G.train(build, train.x, train.y, seed=0, **{**TRAIN_KW, "epochs": K["jtt_epochs"]})
 err = G.jtt_error_set(stage1, train.x, train.y)
 share_err = torch.bincount(train.g[err], minlength=4).float() / err.sum()
 share_all = torch.bincount(train.g, minlength=4).float() / len(train.g)
@@ -256,7 +259,7 @@ vis_rows = []
 for vis in (0.0, 0.5, 1.0, 2.0):
     tr_v = G.make_groups("train", p_maj=K["p_maj"], visibility=vis, label=K["label"]).to(DEVICE)
     te_v = G.make_groups("test", visibility=vis, label=K["label"]).to(DEVICE)
-    model = G.train(lambda: G.mlp(tr_v.x, K["width"]), tr_v.x, tr_v.y, seed=0, **TRAIN_KW)
+    model = G.train(lambda x=tr_v.x: G.mlp(x, K["width"]), tr_v.x, tr_v.y, seed=0, **TRAIN_KW)
     e = G.evaluate(model, te_v.x, te_v.y, te_v.g)
     vis_rows.append({"visibility": vis, "average": e["avg_acc"], "worst group": e["worst_acc"],
                      "gap": e["avg_acc"] - e["worst_acc"]})

@@ -27,12 +27,16 @@
 # - See Deep SVDD's degenerate optimum, and compare four one-class detectors per class with
 #   intervals.
 #
-# **Run time**: quick profile (default) about 1½ minutes on one thread of a 2-core CPU (measured
-# with `scripts/execute_notebooks.py`); full profile several minutes. No download.
+# **Run time**: quick profile (default) 130 s measured with `scripts/execute_notebooks.py` on a
+# 2-core CPU shared with other jobs (load average about 14); full profile several minutes (more
+# epochs, radii and bootstrap resamples). No download.
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
-import os, subprocess, sys
+import os
+import subprocess
+import sys
+
 KIT_REPO = "https://github.com/frfm-kit/foundational-robustness-kit"  # scripts/set_repo_url.py
 KIT_REF = "v0.1.0"
 if "google.colab" in sys.modules and not os.path.isdir("/content/frfm-kit"):
@@ -200,12 +204,12 @@ def run_class(c):
         out[f"Deep SVDD ({'bias' if bias else 'no bias'})"] = D.svdd_scores(net, cc, X).numpy()
     out["OneClassSVM"] = D.sklearn_scores("ocsvm", xn, X).numpy()
     out["IsolationForest"] = D.sklearn_scores("iforest", xn, X).numpy()
-    return out, r
+    return out, r, val_auc
 
 
-scores, radii = {}, {}
+scores, radii, val_aucs = {}, {}, {}
 for c in KD["classes"]:
-    scores[c], radii[c] = run_class(c)
+    scores[c], radii[c], val_aucs[c] = run_class(c)
 METHODS = list(scores[KD["classes"][0]])
 rows = []
 for c in KD["classes"]:
@@ -249,6 +253,13 @@ verdict.claim(id="13-drocc-beats-deep-svdd", notebook="13",
               source="Goyal et al. 2020, Table 1 (CIFAR-10 mean AUROC: DROCC 74.2, Deep SVDD 64.8)",
               effect=e, interval=(lo, hi), n=len(kind), direction="greater", threshold=0.0,
               paper_value="+9.4 points (CIFAR-10)", uncertainty="paired bootstrap")
+va = pd.DataFrame(val_aucs).T
+va.columns = [f"scale {k:g}" for k in va.columns]
+print("DROCC validation AUROC (other validation digits as anomalies) for each radius scale:")
+print(va.round(3).to_string())
+spread = (va.max(1) - va.min(1))
+takeaway(f"DROCC is sensitive to its radius here: across the {va.shape[1]} scales tried, validation AUROC "
+         f"moves by {spread.mean():.2f} on average per class (up to {spread.max():.2f})")
 print(f"notebook run time: {time.perf_counter() - T0:.0f} s")
 
 # %% [markdown]
@@ -258,9 +269,12 @@ print(f"notebook run time: {time.perf_counter() - T0:.0f} s")
 #   raises the standard error of the minimum-norm interpolant; the gap shrinks as n grows, and RST
 #   (pseudo-labels on unlabelled inputs) removes it while keeping the robust-error gain.
 # - Part B: Deep SVDD's objective is minimised by a constant map (with biases); DROCC avoids a
-#   centre altogether. On digit scans, the per-class AUROCs above (with intervals) and the verdict
-#   say how DROCC and Deep SVDD compare here; the classical detectors on raw pixels are strong
-#   baselines for such small images.
+#   centre altogether. On digit scans, with a small MLP on raw pixels, 30 epochs and the radius
+#   chosen on validation from three scales, the per-class AUROCs above (with intervals) and the
+#   verdict say how DROCC and Deep SVDD compare *in this setting*; the validation table shows how
+#   much DROCC moves with its radius. The paper's comparison used convolutional nets on CIFAR-10
+#   with tuned radii, so a contrary verdict here is about this setting, not a refutation. The
+#   classical detectors on raw pixels are strong baselines for such small images.
 #
 # ## Glossary
 # - **Standard / robust error**: error on clean inputs / on the worst allowed perturbation.

@@ -56,8 +56,8 @@ def test_drocc_separates_photo_crops_from_its_digit():
     """Real phenomenon, fixed seed: DROCC trained on 3s scores photo crops far below held-out 3s."""
     torch.manual_seed(0)
     xtr, ytr = load_digits_tensors("train")
-    xte, yte = load_digits_tensors("test", classes=[3])
-    model, r = D.train_drocc(xtr[ytr == 3], r=3 * D.nn_radius(xtr[ytr == 3]), epochs=30,
+    xte, _ = load_digits_tensors("test", classes=[3])
+    model, _ = D.train_drocc(xtr[ytr == 3], r=3 * D.nn_radius(xtr[ytr == 3]), epochs=30,
                              ce_epochs=5)
     s_in = D.logit_scores(model, xte).numpy()
     s_out = D.logit_scores(model, photo_crops(100, seed=0)).numpy()

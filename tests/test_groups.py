@@ -3,7 +3,7 @@ and the two phenomena on fixed seeds."""
 
 import pytest
 import torch
-import torch.nn as nn
+from torch import nn
 
 from tutorial_lib.shift import groups as G
 from tutorial_lib.shift import overparam as op
@@ -90,9 +90,9 @@ def test_erm_hides_a_worst_group_gap_that_jtt_and_subsampling_shrink(train_split
     JTT (no train groups) and subsampling raise the worst group."""
     te = G.make_groups("test")
     k = G.knobs("quick")
-    kw = dict(epochs=k["epochs"], lr=k["lr"], weight_decay=k["weight_decay"])
+    kw = {"epochs": k["epochs"], "lr": k["lr"], "weight_decay": k["weight_decay"]}
     d = train_split
-    build = lambda: G.mlp(d.x, k["width"])  # noqa: E731
+    build = lambda: G.mlp(d.x, k["width"])
     erm = G.evaluate(G.fit_method("ERM", build, d.x, d.y, d.g, **kw), te.x, te.y, te.g)
     assert erm["avg_acc"] - erm["worst_acc"] > 0.08
     assert int(erm["group_acc"].argmin()) in (1, 2)  # a minority group

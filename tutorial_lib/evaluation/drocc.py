@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 from tutorial_lib.core.device import seed_everything
 

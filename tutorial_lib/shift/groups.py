@@ -21,14 +21,13 @@ model. The data with a real spurious feature (digits on photo textures) is built
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 from tutorial_lib.core.device import seed_everything
 
