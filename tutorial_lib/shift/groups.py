@@ -113,16 +113,6 @@ def mlp(x_train: torch.Tensor, width: int = 128, n_classes: int = 2) -> nn.Modul
                          nn.Linear(x_train[0].numel(), width), nn.ReLU(), nn.Linear(width, n_classes))
 
 
-def small_cnn(in_channels: int = 3, width: int = 16, n_classes: int = 2) -> nn.Module:
-    """A three-conv net for 32×32 inputs (~10k parameters at width 16)."""
-    w = width
-    return nn.Sequential(
-        nn.Conv2d(in_channels, w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(2 * w, 2 * w, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(), nn.Linear(2 * w, n_classes))
-
-
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     """Argmax predictions, batched, in eval mode."""
