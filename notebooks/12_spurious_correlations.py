@@ -26,8 +26,8 @@
 # - Compare five methods with seeds and intervals, each using only the group labels it may.
 # - Watch worst-group error grow with model width under reweighting, not under subsampling.
 #
-# **Run time**: quick profile (default) 144 s measured with `scripts/execute_notebooks.py` on a
-# 2-core CPU shared with other jobs (load average about 14; about 35 s of CPU time); the full profile (`FRFM_PROFILE=full`: 10 seeds, wider nets,
+# **Run time**: quick profile (default) 144–151 s in two runs of `scripts/execute_notebooks.py` on
+# a 2-core CPU shared with other jobs (load average about 13; about 35 s of CPU time); the full profile (`FRFM_PROFILE=full`: 10 seeds, wider nets,
 # the paper's 3,000 toy points) takes several minutes on a CPU. No download.
 
 # %%

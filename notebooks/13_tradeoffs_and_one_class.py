@@ -27,8 +27,8 @@
 # - See Deep SVDD's degenerate optimum, and compare four one-class detectors per class with
 #   intervals.
 #
-# **Run time**: quick profile (default) 130 s measured with `scripts/execute_notebooks.py` on a
-# 2-core CPU shared with other jobs (load average about 14); full profile several minutes (more
+# **Run time**: quick profile (default) 125–171 s in three runs of `scripts/execute_notebooks.py`
+# on a 2-core CPU shared with other jobs (load average about 13); full profile several minutes (more
 # epochs, radii and bootstrap resamples). No download.
 
 # %%
@@ -116,7 +116,7 @@ for ax, kind, title in ((axes[0], "std_err", "standard error"), (axes[1], "rob_e
     for name in ("standard", "augmented", "RST"):
         v = res[f"{name}/{kind}"]
         ax.plot(ns, v.mean(1), "o-", color=PAL[name], label=name)
-    ax.set_xscale("log", base=2); ax.set_yscale("symlog", linthresh=1e-2)
+    ax.set_xscale("log", base=2); ax.set_yscale("symlog", linthresh=1e-2); ax.set_ylim(bottom=0)
     ax.set_xlabel("labelled samples n"); ax.set_title(f"{title} (mean of {KS['seeds']} draws)")
 axes[0].legend(fontsize=8); plt.tight_layout(); plt.show()
 gap = res["augmented/std_err"].mean(1) - res["standard/std_err"].mean(1)
@@ -228,12 +228,13 @@ mean_row = {m: auc[f"_{m}"].mean() for m in METHODS}
 print("mean over classes:", {m: round(v, 3) for m, v in mean_row.items()})
 print("mean AUROC against photo crops only:", {m: round(auc[f"_{m} photos"].mean(), 3) for m in METHODS})
 
-fig, ax = plt.subplots(figsize=(8, 3.2))
+fig, ax = plt.subplots(figsize=(8, 3.6))
 wbar = 0.8 / len(METHODS)
 for j, m in enumerate(METHODS):
     ax.bar(np.arange(len(auc)) + (j - len(METHODS) / 2 + 0.5) * wbar, auc[f"_{m}"], wbar, color=PAL[m], label=m)
 ax.set_xticks(range(len(auc)), auc.index); ax.set_xlabel("normal class"); ax.set_ylabel("AUROC")
-ax.set_ylim(0.4, 1.0); ax.legend(fontsize=7, ncol=3); plt.tight_layout(); plt.show()
+ax.set_ylim(0.4, 1.0)
+ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2)); plt.tight_layout(); plt.show()
 best = max(mean_row, key=mean_row.get)
 takeaway(f"mean AUROC: {best} is highest ({mean_row[best]:.3f}); DROCC {mean_row['DROCC']:.3f} vs "
          f"Deep SVDD (no bias) {mean_row['Deep SVDD (no bias)']:.3f}")
