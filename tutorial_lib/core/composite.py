@@ -41,7 +41,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import _photo_array, _to_channels
+LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as core.data and PIL's "L" mode
 
 BG_MAX = 0.5  # brightest background pixel at visibility=1 (strokes are ~1)
 MASK_THRESHOLD = 0.3  # scan intensity at which a pixel counts fully as stroke
@@ -52,6 +52,17 @@ CLASS_PHOTOS = ("brick", "grass", "gravel", "coins", "text", "page", "moon", "hu
                 "immunohistochemistry", "cell")
 VARIANTS = ("original", "only_fg", "mixed_same", "mixed_rand", "mixed_next", "only_bg_t")
 SPLITS = {"all": (0.0, 1.0), "train": (0.0, 0.6), "test": (0.6, 1.0)}  # columns of each photo
+
+
+def _grey_photo(name: str) -> np.ndarray:
+    """A scikit-image sample photo as a grey (H, W) float32 array in [0, 1]."""
+    import skimage.data
+
+    img = getattr(skimage.data, name)()
+    img = img.astype(np.float32) / (255.0 if img.dtype == np.uint8 else max(1.0, float(img.max())))
+    if img.ndim == 3:
+        img = img[..., :3] @ np.asarray(LUMA, dtype=np.float32)
+    return np.ascontiguousarray(img)
 
 
 def _canonical(kind: str) -> str:
@@ -94,19 +105,18 @@ def texture_bank(n_per_photo: int, size: int = 32, seed: int = 0, split: str = "
     rng = np.random.default_rng(seed)
     crops, ids = [], []
     for pid, name in enumerate(photos):
-        img = _photo_array(name)
+        img = _grey_photo(name)
         h, w = img.shape[:2]
         c0, c1 = int(w * lo), int(w * hi)
         for _ in range(n_per_photo):
             s = int(min(h, c1 - c0) * rng.uniform(min_frac, max_frac))
             top, left = rng.integers(0, h - s + 1), rng.integers(c0, c1 - s + 1)
-            t = torch.from_numpy(np.ascontiguousarray(img[top:top + s, left:left + s]))
-            crops.append(t.permute(2, 0, 1))
+            crops.append(torch.from_numpy(np.ascontiguousarray(img[top:top + s, left:left + s]))[None])
             ids.append(pid)
     # crops differ in size, so each is resized on its own (a few hundred at most, once)
     out = torch.cat([F.interpolate(c[None], size=(size, size), mode="bilinear", antialias=True,
                                    align_corners=False) for c in crops])
-    return _to_channels(out, 1).clamp(0, 1), torch.tensor(ids, dtype=torch.int64)
+    return out.clamp(0, 1), torch.tensor(ids, dtype=torch.int64)
 
 
 # ----------------------------------------------------------------------------- compositing
@@ -218,11 +228,13 @@ def correlated(digits: torch.Tensor, labels: torch.Tensor, p_same: float,
     Each digit gets, with probability ``p_same``, a texture from its own class's pool, otherwise
     one from a uniformly chosen *other* pool. Returns ``(images, bg_class)``: ``bg_class`` is the
     pool each background came from, so ``bg_class == labels`` marks the majority group.
+    ``bank`` defaults to 32 train-band crops per photo (a model should learn each photo's
+    texture, not a handful of crops; notebook 11 and the tests use the same bank).
     """
     _check_digits(digits)
     if not 0 <= p_same <= 1:
         raise ValueError(f"p_same must be in [0, 1], got {p_same}.")
-    textures, ids = bank if bank is not None else texture_bank(8, size=digits.shape[-1],
+    textures, ids = bank if bank is not None else texture_bank(32, size=digits.shape[-1],
                                                                split="train")
     labels_cpu = labels.detach().cpu().long()
     n_pools = int(ids.max()) + 1
