@@ -225,8 +225,8 @@ auc = pd.DataFrame(rows).set_index("class")
 print("AUROC, normal = the class, anomalies = other digits + photo crops [95% bootstrap]")
 print(auc[["r"] + METHODS].round(2).to_string())
 mean_row = {m: auc[f"_{m}"].mean() for m in METHODS}
-print("mean over classes:", {m: round(v, 3) for m, v in mean_row.items()})
-print("mean AUROC against photo crops only:", {m: round(auc[f"_{m} photos"].mean(), 3) for m in METHODS})
+print("mean over classes:", {m: round(float(v), 3) for m, v in mean_row.items()})
+print("mean AUROC against photo crops only:", {m: round(float(auc[f"_{m} photos"].mean()), 3) for m in METHODS})
 
 fig, ax = plt.subplots(figsize=(8, 3.6))
 wbar = 0.8 / len(METHODS)
