@@ -115,6 +115,22 @@ def test_bayes_in_context_accuracy_rises_with_examples():
     assert all(a[1] > 0.6 for a in accs.values()), accs
 
 
+def test_ideal_reader_ignores_order_and_finds_the_concept():
+    g = lm.mixture()
+    ps = ginc.make_prompts(g, 300, n_max=8, k_max=3, seed=12)
+    orders = lm.random_orders(300, 8, 3, seed=0)
+    probs = [ginc.prompt_bayes_predict(g, ginc.prompt_tokens(g, ps, 8, 3, order=o), 8, 3) for o in orders]
+    assert np.allclose(probs[0], probs[1], atol=1e-9) and np.allclose(probs[0], probs[2], atol=1e-9)
+    assert np.allclose(probs[0].sum(1), 1)
+    y = ginc.labels(g, ps, 3)
+    acc = lambda n: (ginc.prompt_bayes_predict(g, ginc.prompt_tokens(g, ps, n, 3), n, 3).argmax(1) == y).mean()  # noqa: E731
+    # with 8 examples it is (nearly) the oracle that knows the concept; with none it is not
+    assert (probs[0].argmax(1) == y).mean() > 0.95 > acc(0) + 0.1
+    # the pre-training predictor reads the same prompts as documents and is order-sensitive
+    pre = [ginc.bayes_predict(g, ginc.prompt_tokens(g, ps, 8, 3, order=o)) for o in orders[:2]]
+    assert np.abs(pre[0] - pre[1]).max() > 1e-3
+
+
 @pytest.mark.parametrize("name", ["ginc_transformer", "ginc_lstm"])
 def test_checkpoints_reload_with_their_recorded_accuracy(name):
     if not all(data.data_path(f).is_file() for f in zoo.get(name).files):

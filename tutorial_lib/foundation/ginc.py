@@ -238,3 +238,37 @@ def decode(tokens: np.ndarray) -> str:
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     return " ".join("/" if t == DELIM else letters[t - 1] if t <= len(letters) else f"t{t}"
                     for t in np.asarray(tokens).tolist())
+
+
+def prompt_bayes_predict(g: GINC, tokens: np.ndarray | torch.Tensor, n: int, k: int,
+                         device=None) -> np.ndarray:
+    """The Bayes-optimal predictor of the *prompt* distribution (an ideal reader who knows the
+    prompt format): a posterior over (concept, start property) in which every example restarts
+    at a uniformly random entity with the shared start property and the delimiters carry no
+    information. The examples enter as a product of likelihoods, so the answer does not depend
+    on their order. ``tokens`` (N, (k + 1) * n + k - 1) as from :func:`prompt_tokens`.
+    Returns (N, vocab) probabilities."""
+    T, emit = _tensors(g, device)
+    x = torch.as_tensor(tokens, device=device)
+    N, S, V, H = x.shape[0], g.n_slots, g.memory.shape[0], g.n_hidden
+    if x.shape[1] != (k + 1) * n + k - 1:
+        raise ValueError(f"expected {(k + 1) * n + k - 1} tokens for n={n}, k={k}, got {x.shape[1]}")
+    # extended concepts: (concept, start property 1..S-1)
+    Tx = T.repeat_interleave(S - 1, dim=0)  # (C * (S-1), H, H)
+    restart = torch.zeros(S - 1, H, dtype=T.dtype, device=device)
+    for s in range(1, S):
+        restart[s - 1, torch.arange(V, device=device) * S + s] = 1.0 / V
+    restart = restart.repeat(g.n_concepts, 1)  # (C * (S-1), H)
+    lik = lambda t: (emit[None, None, :] == x[:, t, None, None]).to(T.dtype)  # noqa: E731
+    weight = torch.full((N, Tx.shape[0]), 1.0 / Tx.shape[0], dtype=T.dtype, device=device)
+    for i in range(n + 1):
+        base = i * (k + 1)
+        steps = k if i < n else k - 1
+        alpha = weight[:, :, None] * restart[None] * lik(base)
+        for t in range(1, steps):
+            alpha = torch.einsum("nch,chg->ncg", alpha, Tx) * lik(base + t)
+            alpha = alpha / alpha.sum((1, 2), keepdim=True).clamp_min(1e-300)
+        weight = alpha.sum(-1) / alpha.sum((1, 2))[:, None]
+    alpha = alpha / alpha.sum((1, 2), keepdim=True)
+    nxt = torch.einsum("nch,chg->ng", alpha, Tx)
+    return torch.zeros(N, g.vocab, dtype=T.dtype, device=device).index_add_(1, emit, nxt).cpu().numpy()

@@ -189,14 +189,20 @@ def train_ginc_lstm(model: LSTMLM) -> dict:
 
 
 # ----------------------------------------------------------------------------- in-context evaluation
+# A predictor maps (tokens (N, L), n examples, example length k) to predicted tokens (N,).
 def bayes_predictor(g: ginc.GINC, device=None):
-    """The Bayes-optimal in-context predictor as a function tokens (N, L) -> tokens (N,)."""
-    return lambda tokens: ginc.bayes_predict(g, tokens, device=device).argmax(1)
+    """The Bayes-optimal predictor of the pre-training mixture (reads the prompt as a document)."""
+    return lambda tokens, n, k: ginc.bayes_predict(g, tokens, device=device).argmax(1)
+
+
+def ideal_reader(g: ginc.GINC, device=None):
+    """The Bayes-optimal predictor of the prompt distribution (knows the prompt format)."""
+    return lambda tokens, n, k: ginc.prompt_bayes_predict(g, tokens, n, k, device=device).argmax(1)
 
 
 def model_predictor(model: nn.Module, device=None):
-    """A language model as a function tokens (N, L) -> most likely next token (N,)."""
-    return lambda tokens: predict_next(model, tokens, device)
+    """A language model's most likely next token."""
+    return lambda tokens, n, k: predict_next(model, tokens, device)
 
 
 def icl_correct(predict, g: ginc.GINC, ps: ginc.PromptSet, ns: list[int], ks: list[int],
@@ -207,7 +213,7 @@ def icl_correct(predict, g: ginc.GINC, ps: ginc.PromptSet, ns: list[int], ks: li
     for k in ks:
         y = ginc.labels(g, ps, k, device=device)
         for n in ns:
-            out[(n, k)] = (predict(ginc.prompt_tokens(g, ps, n, k)) == y).astype(float)
+            out[(n, k)] = (predict(ginc.prompt_tokens(g, ps, n, k), n, k) == y).astype(float)
     return out
 
 
@@ -223,4 +229,4 @@ def random_orders(n_items: int, n: int, n_orders: int, seed: int = 0) -> np.ndar
 def order_predictions(predict, g: ginc.GINC, ps: ginc.PromptSet, n: int, k: int,
                       orders: np.ndarray) -> np.ndarray:
     """(n_orders, N) predictions for the same prompts with their examples permuted."""
-    return np.stack([predict(ginc.prompt_tokens(g, ps, n, k, order=o)) for o in orders])
+    return np.stack([predict(ginc.prompt_tokens(g, ps, n, k, order=o), n, k) for o in orders])
