@@ -191,7 +191,7 @@ for k, ls in zip((3, 10), ("--", "-")):
     post = concept_posterior(ginc.prompt_tokens(G, ITEMS, n_show, k), forward_step)
     true = post[np.arange(len(post)), :, ITEMS.concept]  # (N, L)
     ends = np.arange(k, (k + 1) * n_show, k + 1)  # positions of the delimiters
-    curve = np.concatenate([[true[:, 0].mean()], true[:, ends].mean(0)])
+    curve = np.concatenate([[1 / G.n_concepts], true[:, ends].mean(0)])  # the prior, then after each example
     ax.plot(range(n_show + 1), curve, ls, color=PALETTE["Bayes"], marker="o", label=f"examples of length {k}")
     print(f"k={k}: mean posterior of the true concept after 0, 1, {n_show} examples: "
           f"{curve[0]:.2f}, {curve[1]:.2f}, {curve[-1]:.2f}")

@@ -241,14 +241,15 @@ def decode(tokens: np.ndarray) -> str:
 
 
 def prompt_bayes_predict(g: GINC, tokens: np.ndarray | torch.Tensor, n: int, k: int,
-                         device=None) -> np.ndarray:
+                         device=None, dtype: torch.dtype = torch.float32) -> np.ndarray:
     """The Bayes-optimal predictor of the *prompt* distribution (an ideal reader who knows the
     prompt format): a posterior over (concept, start property) in which every example restarts
     at a uniformly random entity with the shared start property and the delimiters carry no
     information. The examples enter as a product of likelihoods, so the answer does not depend
     on their order. ``tokens`` (N, (k + 1) * n + k - 1) as from :func:`prompt_tokens`.
-    Returns (N, vocab) probabilities."""
+    Returns (N, vocab) probabilities (computed in ``dtype``; float32 is 2-3x faster on a CPU)."""
     T, emit = _tensors(g, device)
+    T = T.to(dtype)
     x = torch.as_tensor(tokens, device=device)
     N, S, V, H = x.shape[0], g.n_slots, g.memory.shape[0], g.n_hidden
     if x.shape[1] != (k + 1) * n + k - 1:
