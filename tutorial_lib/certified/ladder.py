@@ -28,13 +28,14 @@ ARCHS = {"mlp1": (100,), "mlp2": (100, 100)}
 TRAININGS = ("normal", "pgd", "ibp", "sdp")
 RECIPE = {"epochs": 60, "lr": 1e-3, "batch_size": 64, "eps_train": 0.1, "pgd_steps": 7}
 KNOBS = {
-    "quick": {"eps": (0.01, 0.05, 0.1), "n_images": 100, "n_sdp": 20, "sdp_steps": 300,
-              "pgd_restarts": 20, "pgd_steps": 40, "cvxpy_widths": (8, 16, 32), "smooth_images": 60,
-              "smooth_n0": 20, "smooth_n": 200, "smooth_sigma": 0.12, "smooth_batch": 400},
-    "full": {"eps": (0.01, 0.05, 0.1), "n_images": 397, "n_sdp": 100, "sdp_steps": 1000,
-             "pgd_restarts": 100, "pgd_steps": 100, "cvxpy_widths": (8, 16, 32, 64),
-             "smooth_images": 397, "smooth_n0": 100, "smooth_n": 10000, "smooth_sigma": 0.12,
-             "smooth_batch": 1000},
+    "quick": {"eps": (0.01, 0.05, 0.1), "n_images": 100, "n_sdp": 2, "sdp_steps": 300,
+              "pgd_restarts": 10, "pgd_steps": 20, "cvxpy_widths": (4, 8),
+              "fo_widths": (4, 8, 16, 32), "smooth_images": 24, "smooth_n0": 10,
+              "smooth_n": 100, "smooth_sigma": 0.12, "smooth_batch": 400, "smooth_radius": 0.05},
+    "full": {"eps": (0.01, 0.05, 0.1), "n_images": 397, "n_sdp": 20, "sdp_steps": 1000,
+             "pgd_restarts": 100, "pgd_steps": 100, "cvxpy_widths": (4, 8, 16, 32),
+             "fo_widths": (4, 8, 16, 32, 100, 200), "smooth_images": 397, "smooth_n0": 100,
+             "smooth_n": 10000, "smooth_sigma": 0.12, "smooth_batch": 1000, "smooth_radius": 0.05},
 }
 
 
@@ -67,7 +68,7 @@ def sdp_margins(model: nn.Sequential, c: torch.Tensor, x: torch.Tensor, y: torch
                 eps: float) -> torch.Tensor:
     """Margin lower bounds ``f_y(x) - f_j(x) - eps/4 * B_jy`` from the gradient SDP (B, K-1)."""
     w, v = model[1].weight, model[3].weight
-    table = grad_sdp_bounds(w, v, c, iters=20)  # (K, K): [j, y]; Lanczos, for training
+    table = grad_sdp_bounds(w, v, c, iters=10)  # (K, K): [j, y]; Lanczos, for training
     logits = model(x)
     k = logits.shape[1]
     marg = logits.gather(1, y[:, None]) - logits - eps / 4 * table[:, y].T
@@ -140,7 +141,8 @@ def name(arch: str, method: str) -> str:
 
 def _register(arch: str, method: str) -> None:
     def train(model: nn.Sequential) -> dict:
-        return {**train_ladder(model, method, log=print), "architecture": f"64-{'-'.join(map(str, ARCHS[arch]))}-10",
+        recipe = {"epochs": 30} if method == "sdp" else None  # eigen-bounds make each step costly
+        return {**train_ladder(model, method, recipe, log=print), "architecture": f"64-{'-'.join(map(str, ARCHS[arch]))}-10",
                 "command": ("PYTHONPATH=$PWD python -c \"from tutorial_lib.core import zoo; import "
                             f"tutorial_lib.certified.ladder; zoo.train('{name(arch, method)}')\"")}
     train.__qualname__ = f"train_{name(arch, method)}"
@@ -232,22 +234,26 @@ def certify_all(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, 
     return out
 
 
-def ladder_table(nets: dict, x: torch.Tensor, y: torch.Tensor, eps_list, n_sdp: int,
+def ladder_table(nets: dict, x: torch.Tensor, y: torch.Tensor, eps_list, n_sdp: int = 0,
+                 sdp_nets: tuple[str, ...] = (), grad_sdp_nets: tuple[str, ...] = (),
                  sdp_steps: int = 600, restarts: int = 20, steps: int = 40):
     """The ladder: rows (net, method, eps, certified accuracy, n, seconds, working floats) plus a
     PGD row (an upper bound, not a certificate). Asserts soundness: no point certified by any
-    method is broken by :func:`strong_attack`. ``nets`` maps a label to (model, hidden widths)."""
+    method is broken by :func:`strong_attack`. ``nets`` maps a label to (model, hidden widths);
+    the first-order SDP runs on the first ``n_sdp`` images of the nets labelled in ``sdp_nets``,
+    the gradient SDP of 2018a on the (one-hidden-layer) nets in ``grad_sdp_nets``."""
     import pandas as pd
 
     from .sdp import grad_sdp_table
 
     rows = []
     for label, (model, widths) in nets.items():
-        table = grad_sdp_table(model) if len(widths) == 1 else None
+        grad = label in grad_sdp_nets
+        table = grad_sdp_table(model) if grad else None
         for eps in eps_list:
-            methods = ["IBP", "CROWN", "alpha-CROWN"] + (["grad-SDP 2018a"] if len(widths) == 1 else [])
+            methods = ["IBP", "CROWN", "alpha-CROWN"] + (["grad-SDP 2018a"] if grad else [])
             res = certify_all(model, x, y, eps, methods, table=table)
-            if n_sdp:
+            if n_sdp and label in sdp_nets:
                 res_sdp = certify_all(model, x[:n_sdp], y[:n_sdp], eps,
                                       ["SDP first-order (dense eig)"], sdp_steps=sdp_steps)
                 res.update(res_sdp)
