@@ -145,7 +145,7 @@ xl, xu = ibp.input_box(x[:1], eps)
 pre = bounds.crown_bounds([(w.detach(), b.detach()) for w, b in layers], xl, xu)
 c_spec, d_spec = ibp.margin_spec(*layers[-1], y[:1])
 lp = [bounds.lp_margin(layers, xl[0].numpy(), xu[0].numpy(), [(pre[0][0][0], pre[0][1][0])],
-                       c_spec[0, j].detach().double().numpy(), float(d_spec[0, j])) for j in range(9)]
+                       c_spec[0, j].detach().double().numpy(), float(d_spec[0, j].detach())) for j in range(9)]
 rows = pd.DataFrame({
     "IBP": ibp.ibp_margins(net0, x[:1], y[:1], eps)[0].detach().numpy(),
     "CROWN": bounds.crown_margins(net0, x[:1], y[:1], eps)[0].numpy(),
@@ -374,6 +374,7 @@ x32, y32 = x32[:ns].to(DEVICE), y32[:ns].to(DEVICE)
 cert_ok = {}
 for fam in ("vit", "cnn"):
     model = load_model(f"{fam}_digits", device=DEVICE)
+    model.check_inputs = False  # smoothing feeds x + noise, outside [0, 1] by design (Cohen et al.)
     cls, rad = smoothing.certify(model, x32, K["smooth_sigma"], K["smooth_n0"], K["smooth_n"],
                                  alpha=0.001, batch=K["smooth_batch"],
                                  generator=torch.Generator().manual_seed(0))

@@ -94,7 +94,7 @@ def test_crown_tighter_than_ibp_and_lp_exact(small_net, digits):
         for j in range(0, 9, 3):
             lp = bounds.lp_margin(layers, xl[i].numpy(), xu[i].numpy(),
                                   [(pre[0][0][i], pre[0][1][i])], c[i, j].detach().double().numpy(),
-                                  float(d[i, j]))
+                                  float(d[i, j].detach()))
             assert lo_crown[i, j].item() <= lp + 1e-4
             assert abs(lo_alpha[i, j].item() - lp) <= 1e-3 * max(1.0, abs(lp))
     assert prob["c"].shape[0] == len(x) * 9
