@@ -21,7 +21,7 @@ def linear_layers(model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
     mods = list(model.modules())[1:] if not isinstance(model, nn.Sequential) else list(model)
     for m in mods:
         if not isinstance(m, (nn.Linear, nn.ReLU, nn.Flatten)):
-            raise ValueError(f"bounds need a Flatten/Linear/ReLU network, found {type(m).__name__};"
+            raise TypeError(f"bounds need a Flatten/Linear/ReLU network, found {type(m).__name__};"
                              " use a net from tutorial_lib.certified.ladder.build_mlp.")
     return [(m.weight, m.bias) for m in mods if isinstance(m, nn.Linear)]
 

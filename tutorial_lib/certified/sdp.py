@@ -43,7 +43,7 @@ def sdp_problems(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float)
     pre = crown_bounds(layers, xl, xu)
     c, d = margin_spec(*layers[-1], y)
     m = c.shape[1]
-    rep = lambda t: t.repeat_interleave(m, 0)  # noqa: E731 - one row per (image, class) pair
+    rep = lambda t: t.repeat_interleave(m, 0)
     boxes = [(rep(xl), rep(xu))] + [(rep(l.clamp_min(0)), rep(u.clamp_min(0))) for l, u in pre]
     return {"layers": layers[:-1], "boxes": boxes, "c": -c.flatten(0, 1), "d": -d.flatten(),
             "pre": [(rep(l), rep(u)) for l, u in pre], "pairs": m}
@@ -66,7 +66,7 @@ def sdp_cvxpy(prob: dict, k: int, solver: str = "SCS", **opts) -> tuple[float, f
     starts = np.cumsum([1] + sizes)[:-1]
     blk = [slice(s, s + z) for s, z in zip(starts, sizes)]
     P = cp.Variable((n, n), symmetric=True)
-    np_ = lambda t: t[k].double().cpu().numpy()  # noqa: E731
+    np_ = lambda t: t[k].double().cpu().numpy()
     cons = [P >> 0, P[0, 0] == 1]
     for i, (lo, hi) in enumerate(prob["boxes"]):
         lo, hi, s = np_(lo), np_(hi), blk[i]
@@ -85,14 +85,6 @@ def sdp_cvxpy(prob: dict, k: int, solver: str = "SCS", **opts) -> tuple[float, f
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise RuntimeError(f"cvxpy status {problem.status} for pair {k}")
     return float(problem.value), time.perf_counter() - t0
-
-
-def cvxpy_problem_bytes(prob: dict) -> int:
-    """Memory of the cvxpy/SCS problem: the PSD variable plus the constraint matrix's non-zeros
-    (float64 values + int32 indices), counted from the problem SCS receives."""
-    sizes = _sizes(prob)
-    n = 1 + sum(sizes)
-    return int(8 * n * n + 12 * (3 * n * n + 2 * n * max(sizes) * len(sizes)))
 
 
 # ----------------------------------------------------------------------------- first-order dual
@@ -159,7 +151,7 @@ def lanczos_max(matvec, n: int, start: torch.Tensor, iters: int = 30) -> tuple[t
 
 
 def _init_lambda(prob: dict) -> dict:
-    z = lambda t: torch.zeros_like(t)  # noqa: E731
+    z = lambda t: torch.zeros_like(t)
     lam = {"box": [z(lo) for lo, _ in prob["boxes"]],
            "pos": [z(hi) for _, hi in prob["boxes"][1:]],
            "above": [z(hi) for _, hi in prob["boxes"][1:]],
