@@ -1,6 +1,7 @@
 """The certification ladder's networks: small ReLU MLPs on the real 8x8 digit scans.
 
-Three trainings of the same architecture (Raghunathan et al. 2018a compare the same four):
+Four trainings of the same architecture (Raghunathan et al. 2018a compare normal, PGD, LP and
+SDP training; IBP stands in for the LP here):
 ``normal`` (cross-entropy), ``pgd`` (Madry et al. 2018, L-inf PGD at eps_train), ``ibp`` (Gowal et al.
 2018: worst-case logits from interval bounds, eps ramped up) and, for one hidden layer, ``sdp``
 (Raghunathan et al. 2018a: worst-case logits from the gradient-SDP dual bound, dual variables
