@@ -20,8 +20,8 @@
 #   that a certified point is never broken.
 # - See that certificates are loose on normally trained nets and much tighter on nets trained for them.
 #
-# **Run time**: quick profile 340 s measured on a 2-core CPU shared with other jobs (load ≈ 13,
-# one thread); the last cell prints this run's time. Sizes: `tutorial_lib.certified.ladder.KNOBS`.
+# **Run time**: quick profile 117 s measured on a 2-core CPU shared with other jobs (one thread;
+# 340 s when the machine was 6x oversubscribed); the last cell prints this run's time. Sizes: `tutorial_lib.certified.ladder.KNOBS`.
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
