@@ -11,6 +11,7 @@ the screenshots (site index, notebook page, search, JupyterLab before/after the 
 About 2-4 minutes: the notebook runs in a real kernel.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -126,8 +127,8 @@ def lab(tmp_path_factory):
     log = open(work / "lab.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.open_browser=False",
-         "--LabApp.news_url=", "--LabServerApp.notebook_starts_kernel=True"],
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.open_browser=False",
+         "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True"] + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
 
@@ -158,18 +159,22 @@ def test_jupyterlab_runs_00_and_the_eps_slider_changes_the_figure(driver, lab, s
 
     url, work = lab
     driver.get(url)
-    _wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 180, "the notebook to open")
+    n_cells = len(json.loads((work / NB00).read_text())["cells"])
+    _wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")) >= n_cells, 180,
+          "the notebook to open")
     # dismiss a kernel-selection dialog if one appears (it should not: the default kernel is used)
     for btn in driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog .jp-mod-accept"):
         btn.click()
 
-    def click_menu(menu: str, command: str):
-        item = next(m for m in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if m.text.strip() == menu)
-        item.click()
-        _wait(lambda: driver.find_element(By.CSS_SELECTOR, f".lm-Menu-item[data-command='{command}']"), 20,
-              f"menu {menu} > {command}").click()
-
-    click_menu("Run", "notebook:run-all-cells")
+    # Run > Run All Cells, through JupyterLab's own command registry (window.jupyterapp, exposed by
+    # --LabApp.expose_app_in_browser): the same command the menu item runs
+    _wait(lambda: driver.execute_script(
+        "return !!(window.jupyterapp && window.jupyterapp.commands.isEnabled('notebook:run-all-cells'))"),
+        180, "JupyterLab's notebook commands")
+    _wait(lambda: any("Idle" in e.text for e in driver.find_elements(By.CSS_SELECTOR, ".jp-StatusBar-TextItem")),
+          180, "the kernel to be idle", step=1)
+    driver.save_screenshot(str(shots / "lab_opened.png"))
+    driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     slider_box = _wait(lambda: next(
         (w for w in driver.find_elements(By.CSS_SELECTOR, ".widget-interact")
          if w.find_elements(By.CSS_SELECTOR, ".widget-slider") and "ε" in w.text), None),
