@@ -7,7 +7,8 @@ Run (Debian/Ubuntu; chromium + chromedriver from the system, selenium from the '
     FRFM_BROWSER_TEST=1 python -m pytest -q -p no:cacheprovider tests/test_browser.py
 
 Skipped unless FRFM_BROWSER_TEST=1 and both binaries are on PATH. FRFM_BROWSER_SHOTS=DIR keeps
-the screenshots (site index, notebook page, search, JupyterLab before/after the slider move).
+the screenshots (site index, notebook page, search, JupyterLab before/after the slider move);
+FRFM_BROWSER_NOTEBOOK=PATH runs another version of notebook 00 (a .py or .ipynb) in JupyterLab.
 About 2-4 minutes: the notebook runs in a real kernel.
 """
 
@@ -120,7 +121,11 @@ def _free_port() -> int:
 def lab(tmp_path_factory):
     pytest.importorskip("jupyterlab")
     work = tmp_path_factory.mktemp("lab")
-    shutil.copy2(ROOT / "notebooks" / NB00, work / NB00)  # a copy: the lab may autosave it
+    # the notebook as a learner gets it after regenerating the pair: built from its .py source
+    # (the truth the committed .ipynb is checked against), in a copy the lab may autosave
+    jupytext = pytest.importorskip("jupytext")
+    source = Path(os.environ.get("FRFM_BROWSER_NOTEBOOK") or ROOT / "notebooks" / NB00.replace(".ipynb", ".py"))
+    jupytext.write(jupytext.read(source), work / NB00)
     port, token = _free_port(), "frfm-browser-test"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "FRFM_PROFILE": "quick", "JUPYTER_CONFIG_DIR": str(work / ".jupyter-config")}
@@ -175,10 +180,23 @@ def test_jupyterlab_runs_00_and_the_eps_slider_changes_the_figure(driver, lab, s
           180, "the kernel to be idle", step=1)
     driver.save_screenshot(str(shots / "lab_opened.png"))
     driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    slider_box = _wait(lambda: next(
-        (w for w in driver.find_elements(By.CSS_SELECTOR, ".widget-interact")
-         if w.find_elements(By.CSS_SELECTOR, ".widget-slider") and "ε" in w.text), None),
-        900, "the ε slider (notebook 00 running in a real kernel)", step=2)
+    def cell_error():
+        return [e.text for e in driver.find_elements(
+            By.CSS_SELECTOR, ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            if "Traceback" in e.text or "Error" in e.text.split("\n")[0]]
+
+    def slider_or_error():
+        errors = cell_error()
+        if errors:
+            driver.save_screenshot(str(shots / "lab_error.png"))
+            raise AssertionError("a cell of notebook 00 failed in JupyterLab:\n" + errors[0][-2000:])
+        return next((w for w in driver.find_elements(By.CSS_SELECTOR, ".widget-interact")
+                     if w.find_elements(By.CSS_SELECTOR, ".widget-slider") and "ε" in w.text), None)
+
+    end = time.time() + 900
+    while not (slider_box := slider_or_error()):
+        assert time.time() < end, "timed out after 900 s waiting for the ε slider"
+        time.sleep(2)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", slider_box)
 
     def figure_src():
@@ -199,6 +217,4 @@ def test_jupyterlab_runs_00_and_the_eps_slider_changes_the_figure(driver, lab, s
     driver.save_screenshot(str(shots / "lab_after.png"))
     assert after != before
     assert float(readout.text) > float(value_before), (value_before, readout.text)
-    errors = driver.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    tracebacks = [e.text for e in errors if "Traceback" in e.text or "Error" in e.text.split("\n")[0]]
-    assert not tracebacks, tracebacks[:1]
+    assert not cell_error(), cell_error()[:1]
