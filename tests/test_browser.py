@@ -206,6 +206,11 @@ def test_jupyterlab_runs_00_and_the_eps_slider_changes_the_figure(driver, lab, s
     before = _wait(figure_src, 300, "the slider's figure", step=1)
     readout = slider_box.find_element(By.CSS_SELECTOR, ".widget-slider .widget-readout")
     value_before = readout.text
+    for no in driver.find_elements(By.XPATH, "//button[normalize-space()='No']"):  # the news prompt
+        no.click()
+    show = "arguments[0].scrollIntoView({block: 'start'}); document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook').scrollBy(0, -40);"
+    driver.execute_script(show, slider_box)
+    time.sleep(1)
     driver.save_screenshot(str(shots / "lab_before.png"))
 
     handle = slider_box.find_element(By.CSS_SELECTOR, ".widget-slider .noUi-handle")
@@ -213,6 +218,7 @@ def test_jupyterlab_runs_00_and_the_eps_slider_changes_the_figure(driver, lab, s
     _wait(lambda: readout.text != value_before, 30, "the slider's readout to change")
     after = _wait(lambda: (lambda s: s if s and s != before else None)(figure_src()), 300,
                   "the figure to change after moving ε", step=1)
+    driver.execute_script(show, slider_box)
     time.sleep(1)
     driver.save_screenshot(str(shots / "lab_after.png"))
     assert after != before
