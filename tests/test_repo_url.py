@@ -5,13 +5,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import set_repo_url
 
-URL = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+URL = set_repo_url.current_url()  # no tomllib: it is Python >= 3.11 only
 FILES = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.*") if p.suffix in {".py", ".ipynb"})
 
 
