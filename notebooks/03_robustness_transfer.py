@@ -362,8 +362,8 @@ for cid, text, src, per, direction, thr in FINDINGS:
     CLAIMS.append(verdict.claim(cid, "03", text, src, e, (lo_, hi_), n=len(per), direction=direction,
                                 threshold=thr, uncertainty="seed spread (fine-tuning seeds)"))
 tally = {v: sum(c.verdict == v for c in CLAIMS) for v in verdict.VERDICTS}
-takeaway(", ".join(f"{n} {v}" for v, n in tally.items()) + f" of {len(CLAIMS)} published findings, "
-         f"from {len(seeds)} fine-tuning seeds.")
+takeaway(f"of {len(CLAIMS)} published findings, from {len(seeds)} fine-tuning seeds: "
+         + ", ".join(f"{n} {v}" for v, n in tally.items()) + ".")
 
 # %% [markdown]
 # **Why does ALF wreck the standard encoder's clean accuracy?** ALF trains only the linear head,

@@ -5,7 +5,8 @@ interval for it and the paper's direction, and returns one of three verdicts:
 
 - ``reproduced``: the whole interval lies on the paper's side of the threshold;
 - ``contradicted``: the whole interval lies on the other side;
-- ``inconclusive at this size``: the interval holds the threshold.
+- ``inconclusive at this size``: the interval holds (or touches) the threshold; :func:`claim`
+  then also prints roughly what sample size would decide it (:func:`deciding_n`).
 
 The interval comes from one of three helpers: :func:`paired_bootstrap` (two models on the same
 images), :func:`seed_interval` (a spread over training seeds) or :func:`binomial_interval` (an
@@ -29,6 +30,8 @@ VERDICTS = ("reproduced", "contradicted", "inconclusive at this size")
 DIRECTIONS = ("greater", "less")
 LEDGER = "claims.json"
 WRITE_ENV = "FRFM_WRITE_CLAIMS"
+RULE = ("reproduced: the 95% interval lies entirely on the paper's side of the threshold; "
+        "contradicted: entirely on the other side; inconclusive at this size: otherwise")
 
 
 def decide(ci_low: float, ci_high: float, direction: str, threshold: float = 0.0) -> str:
@@ -74,7 +77,10 @@ def paired_bootstrap(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.nd
         effect = f(np.arange(len(a)))
         boots = np.array([f(rng.integers(0, len(a), len(a))) for _ in range(n_boot)])
     q = (1 - level) / 2
-    return float(effect), float(np.quantile(boots, q)), float(np.quantile(boots, 1 - q))
+    lo, hi = float(np.quantile(boots, q)), float(np.quantile(boots, 1 - q))
+    # a percentile interval of a biased statistic (a ratio, an R²) can miss the point estimate;
+    # widening it to include the estimate only makes the verdict more cautious
+    return float(effect), min(lo, float(effect)), max(hi, float(effect))
 
 
 def seed_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -143,8 +149,7 @@ def read_ledger() -> list[dict]:
 
 def _write_ledger(claims: list[dict]) -> None:
     claims = sorted(claims, key=lambda c: (c["notebook"], c["id"], c["profile"]))
-    ledger_path().write_text(json.dumps({"rule": __doc__.split("\n\n")[1], "claims": claims},
-                                        indent=1) + "\n")
+    ledger_path().write_text(json.dumps({"rule": RULE, "claims": claims}, indent=1) + "\n")
 
 
 def _record(entry: Claim) -> None:
