@@ -576,9 +576,11 @@ for ax, e in zip(axes, eps_curve):
 plt.tight_layout()
 plt.show()
 late = {key: float(c[-1] / c[steps_curve // 2]) for key, c in attack_loss.items()}
-takeaway("loss gained over the second half of the steps: " + ", ".join(
+takeaway("mean attack loss gained over the second half of the steps: " + ", ".join(
     f"{k} at {e * 255:.0f}/255 ×{late[k, e]:.2f}" for k in MODELS for e in eps_curve)
-    + " (×1.00 = converged).")
+    + " (×1.00 = flat). A still-rising mean loss can come from images that are already "
+    "misclassified being pushed further; whether more steps change the *accuracy* is what the "
+    "more-steps check of notebooks 00 and 01 measures.")
 
 # %%
 for k, m in MODELS.items():
@@ -681,8 +683,9 @@ read_dist = attention.distance_from_weights(weights, gh, gw, patch,
                                             attention.vit_net(vit).num_prefix_tokens)  # (L, N, H)
 takeaway(f"layer-1 heads attend at {read_dist[0].mean(0).min():.1f}–{read_dist[0].mean(0).max():.1f} px "
          f"on these {AK['n_show']} images, against {uniform:.1f} px for uniform attention: the maps are "
-         "close to uniform, so the overlays show little structure; a ViT pre-trained on natural "
-         "images (full profile) has sharper, local heads.")
+         "close to uniform, so the overlays show little structure. Dosovitskiy et al. (Fig. 7) find "
+         "local heads in the lowest layers of ViTs pre-trained at scale; the full profile's "
+         "pretrained ViT lets you check.")
 
 # %%
 widgets.slider_explorer(
