@@ -260,8 +260,8 @@ takeaway(f"on one draw of 20 labels, {kept:.0%} of the {D} coordinates pass |w_j
 # The verdicts, with the kit's one rule (`tutorial_lib.core.verdict`): each trial draws one
 # training set and fits every method on it, so methods are compared *within* a trial; the mean of
 # the per-trial differences gets a 95% Student-t interval over the trials (n = trials).
-# Errors below 10⁻⁶ (such as the self-trained ones in the table above) are zero for any practical
-# purpose: the table's 1e-08-sized numbers differ only in rounding.
+# Errors below 10⁻⁶ are shown as "≈ 0" in the table above: at that size a difference between two
+# methods is floating-point rounding, not a finding, so no verdict compares them.
 
 # %%
 def paired_trials(trials, seed, n_lab=20, n_unlab=300):
