@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.core import attacks, checks, models, widgets
+from tutorial_lib.core import attacks, checks, models, verdict, widgets
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import class_names, load_dataset, load_photos
 from tutorial_lib.core.plotting import COLORS, prediction_bars, show_images, takeaway
@@ -121,8 +121,8 @@ assert min(clean_acc.values()) >= (0.96 if PROFILE.name == "quick" else 0.7), cl
 assert abs(clean_acc["ViT"] - clean_acc["CNN"]) <= (0.03 if PROFILE.name == "quick" else 0.1)
 
 # %% [markdown]
-# A ViT trained from scratch on 1,400 small images under-fits (a prototype reached 91% against the
-# CNN's 99%). The recipe that closes the gap — JAX-style initialisation, random affine + erasing
+# A ViT trained from scratch on 1,400 small images tends to under-fit a CNN of the same size. The
+# recipe that closed the gap for the shipped ViT — JAX-style initialisation, random affine + erasing
 # augmentation, label smoothing, warm-up and cosine decay, 50 epochs — is in `tutorial_lib.core.fit`
 # and `tutorial_lib.core.models`. At ImageNet scale the same lesson reads: ViTs need large-scale
 # pre-training (ImageNet-21k) to match CNNs (Dosovitskiy et al., 2021).
@@ -154,11 +154,25 @@ ax.set(xlabel="noise σ", ylabel="test accuracy", ylim=(0, 1.02), title="Gaussia
 ax.legend()
 plt.show()
 mean_noisy = {k: sum(noise_acc[k][1:]) / len(sigmas[1:]) for k in MODELS}
-gap = mean_noisy["ViT"] - mean_noisy["CNN"]
-verdict = ("both about equally" if abs(gap) < 0.02 else
-           f"the {'CNN' if gap > 0 else 'ViT'} more (mean accuracy over σ > 0: ViT "
-           f"{mean_noisy['ViT']:.0%}, CNN {mean_noisy['CNN']:.0%})")
-takeaway(f"noise hurts both models, {verdict}; at σ = {sigmas[-1]} both are near chance.")
+takeaway(f"noise hurts both models (mean accuracy over σ > 0: ViT {mean_noisy['ViT']:.0%}, CNN "
+         f"{mean_noisy['CNN']:.0%}); at σ = {sigmas[-1]} ViT {noise_acc['ViT'][-1]:.0%}, "
+         f"CNN {noise_acc['CNN'][-1]:.0%}.")
+
+# %% [markdown]
+# Is that difference a finding, or luck of these 397 images? Every comparison with a paper in this
+# kit goes through one rule (`tutorial_lib.core.verdict`): compute the effect and a 95% interval —
+# here a **paired bootstrap**, which resamples the test images, the same ones for both models — and
+# call it *reproduced* only if the whole interval lies on the paper's side, *contradicted* if it
+# lies entirely on the other side, and *inconclusive at this size* otherwise. Paul & Chen (2022)
+# found ViTs more robust than CNNs to ImageNet-C's noise corruptions.
+
+# %%
+noisy_correct = {k: torch.stack([attacks.correct(m, gaussian_noise(x_test, s), y_test)
+                                 for s in sigmas[1:]]).float().mean(0).cpu().numpy()
+                 for k, m in MODELS.items()}  # per image: fraction of noise levels survived
+noise_claim = verdict.claim_bootstrap(
+    "00-noise", "00", "ViT accuracy under Gaussian noise (mean over σ > 0) - CNN's > 0",
+    "Paul & Chen 2022 (AAAI), ImageNet-C noise corruptions", noisy_correct["ViT"], noisy_correct["CNN"])
 
 # %%
 assert all(noise_acc[k][-1] < clean_acc[k] - 0.05 for k in MODELS), noise_acc
@@ -209,6 +223,15 @@ i = epsilons.index(0.1)
 takeaway(f"at ε = 0.1 random ±ε noise leaves ViT/CNN at {rand_acc['ViT'][i]:.0%}/"
          f"{rand_acc['CNN'][i]:.0%}, FGSM drops them to {fgsm_acc['ViT'][i]:.0%}/"
          f"{fgsm_acc['CNN'][i]:.0%}: the direction, not the size, breaks the model.")
+
+# %%
+direction_claims = [verdict.claim_bootstrap(
+    f"00-fgsm-vs-random-{k.lower()}", "00",
+    f"{k}: accuracy under FGSM - under random ±ε noise < 0 at ε = 0.1",
+    "Goodfellow et al. 2015 (ICLR), Sec. 3",
+    attacks.correct(m, attacks.fgsm(m, x_test, y_test, 0.1), y_test).float().cpu().numpy(),
+    attacks.correct(m, (x_test + 0.1 * random_sign).clamp(0, 1), y_test).float().cpu().numpy(),
+    direction="less") for k, m in MODELS.items()]
 
 # %%
 for k in MODELS:
@@ -288,29 +311,48 @@ widgets.slider_explorer(show_attack, eps=widgets.eps_slider(max_eps=0.3, value=0
 # %%
 n_pgd, eps_pgd = min(200, len(x_test)), 0.02
 xs, ys = x_test[:n_pgd], y_test[:n_pgd]
-bound = {k: {"clean": accuracy(m, xs, ys),
-             "FGSM": accuracy(m, attacks.fgsm(m, xs, ys, eps_pgd), ys),
-             f"PGD-{PROFILE.attack_steps}": accuracy(
-                 m, attacks.pgd(m, xs, ys, eps_pgd, steps=PROFILE.attack_steps,
-                                generator=torch.Generator().manual_seed(0)), ys)}
+steps = (PROFILE.attack_steps, 2 * PROFILE.attack_steps)
+checked = {k: attacks.attack_checks(m, xs, ys, [eps_pgd], steps=steps, seed=0,
+                                    surrogate=MODELS["CNN" if k == "ViT" else "ViT"])
+           for k, m in MODELS.items()}
+bound = {k: {"clean": accuracy(m, xs, ys), **{a: v[0] for a, v in checked[k]["acc"].items()}}
          for k, m in MODELS.items()}
-fig, ax = plt.subplots(figsize=(7, 3.5))
+fig, ax = plt.subplots(figsize=(9, 3.5))
 names = list(bound["ViT"])
 for j, k in enumerate(MODELS):
     ax.bar([n + j * 0.38 for n in range(len(names))], [bound[k][n] for n in names], width=0.38,
            color=MODEL_COLORS[k], label=k)
-ax.set_xticks([n + 0.19 for n in range(len(names))], names)
-ax.set(ylabel=f"accuracy at ε = {eps_pgd}", ylim=(0, 1.05), title="Stronger attack, lower bound")
+ax.set_xticks([n + 0.19 for n in range(len(names))], names, fontsize=10)
+ax.set(ylabel=f"accuracy at ε = {eps_pgd}", ylim=(0, 1.05),
+       title="Stronger attack, lower accuracy: a tighter upper bound")
 ax.legend()
 plt.show()
-pgd_name = names[-1]
+pgd_name = f"PGD-{steps[0]}"
 takeaway(f"at ε = {eps_pgd} FGSM leaves ViT/CNN at {bound['ViT']['FGSM']:.0%}/"
          f"{bound['CNN']['FGSM']:.0%}; {pgd_name} lowers that to {bound['ViT'][pgd_name]:.0%}/"
-         f"{bound['CNN'][pgd_name]:.0%}.")
+         f"{bound['CNN'][pgd_name]:.0%}; the worst case over all attacks is "
+         f"{bound['ViT']['worst case']:.0%}/{bound['CNN']['worst case']:.0%}.")
+
+# %% [markdown]
+# Before trusting such a number, check the attack (Carlini et al., *On Evaluating Adversarial
+# Robustness*, 2019). `attacks.attack_checks` (used above) runs the automatic checks: **more PGD
+# steps** must not leave a higher accuracy; a **huge ε** (every pixel free) must drive accuracy to
+# ~0, or the attack, not the model, is failing; a **transfer** attack crafted on the other model
+# (black-box) must be weaker than the white-box one. And it reports the **worst case** per image
+# over every attack it ran: the number to quote.
+
+# %%
+for k, r in checked.items():
+    print(f"{k}:\n{attacks.format_checks(r)}")
+failed = [f"{k}: {c}" for k, r in checked.items() for c, ok in r["checks"].items() if not ok]
+takeaway("every attack check passed; the worst case is the number to report." if not failed else
+         f"failed: {'; '.join(failed)}; report the worst case over attacks, not one attack.")
 
 # %%
 for k in MODELS:
     assert bound[k][pgd_name] <= bound[k]["FGSM"] + 0.02, bound[k]
+    assert bound[k]["worst case"] <= min(bound[k][a] for a in checked[k]["acc"]) + 1e-9
+    assert checked[k]["checks"]["eps_to_zero"], checked[k]
 
 # %% [markdown]
 # ## Summary
@@ -320,7 +362,10 @@ for k in MODELS:
 # - Natural shifts (noise) degrade both of our models gradually; an adversary with a far smaller
 #   budget breaks them, because it picks the direction.
 # - An attack's accuracy is an upper bound on robustness: stronger attacks (PGD) lower it further;
-#   only a certificate gives a lower bound.
+#   only a certificate gives a lower bound. Check the attack (more steps, huge ε, transfer) and
+#   report the worst case over attacks.
+# - A difference between two models is a finding only when its interval excludes zero: the
+#   verdict lines above say which differences 397 test images can resolve.
 #
 # Next: **01** measures ViT vs CNN robustness the way the papers do (corruptions, stability, PGD,
 # OOD detection); **02** asks *why*.

@@ -18,7 +18,9 @@
 # - Measure prediction stability on ImageNet-P-style sequences: flip rate and top-5 distance.
 # - Write a PGD attack in a dozen lines, and draw robust-accuracy-vs-ε curves (L∞ and L2).
 # - Score out-of-distribution detection with the maximum softmax probability (AUROC, AUPR).
-# - Read a miniature honestly: which of the paper's findings it reproduces, which not, and why.
+# - Read a miniature honestly: put an interval on every ViT-vs-CNN difference (a paired bootstrap
+#   over the test images) and let one rule say reproduced, contradicted or inconclusive.
+# - Check an attack before trusting its number: more steps, larger ε, transfer, worst case.
 #
 # **Run time**: quick profile (default) about 30 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; a machine shared with
 # other jobs can take several times longer); full profile (ViT-S/16 vs ResNet-50, `FRFM_PROFILE=full`, an ImageNet-style folder
@@ -44,7 +46,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.core import attacks, benchmarks, checks, models, widgets
+from tutorial_lib.core import attacks, benchmarks, checks, models, verdict, widgets
 from tutorial_lib.evaluation import corruptions, ood, stability
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import class_names
@@ -71,6 +73,8 @@ MODELS = {"ViT": models.load_model(PROFILE.models["vit"], device=DEVICE),
           "CNN": models.load_model(PROFILE.models["cnn"], device=DEVICE)}
 MODEL_COLORS = {"ViT": COLORS["vit"], "CNN": COLORS["cnn"]}
 BASELINE = "CNN"  # the model every ratio (CE, FR, T5D) is normalised by; ImageNet-C used AlexNet
+# Note: the CNN is both the competitor and the baseline here, so "ViT mCE < 100%" and "ViT beats
+# the CNN" are the same statement; ImageNet-C's AlexNet baseline was a third, weaker model.
 clean_acc = {k: accuracy(m, x_test, y_test) for k, m in MODELS.items()}
 for k, m in MODELS.items():
     print(f"{k}: {m.name}, {models.count_parameters(m):,} parameters, clean accuracy "
@@ -86,8 +90,10 @@ assert abs(clean_acc["ViT"] - clean_acc["CNN"]) <= (0.03 if PROFILE.name == "qui
 # `tutorial_lib.evaluation.corruptions` implements 11 of them as batched torch ops: noise (Gaussian, shot,
 # impulse), blur (defocus, Gaussian, motion), weather-like (brightness, contrast, fog) and digital
 # (pixelate, JPEG). Their parameters are the paper's, adapted to 32-px digits; the module's
-# docstring says exactly how (for instance: pixelate sizes are chosen *off* the ViT's 4-px patch
-# grid, because sizes that line up with it collapse the ViT and break the severity ladder).
+# docstring says exactly how. One adaptation matters for the verdict: the kit's pixelate sizes are
+# chosen *off* the ViT's 4-px patch grid, because ImageNet-C's own sizes (0.6…0.25 of the side:
+# 19, 16, 13, 10, 8 px) include sizes that line up with it and collapse the ViT. That choice
+# favours the ViT, so section 6 also reports mCE with ImageNet-C's own sizes.
 
 # %%
 x_c, y_c = x_test[:S["n_corrupt"]], y_test[:S["n_corrupt"]]
@@ -103,6 +109,8 @@ plt.show()
 # severities and divides by the baseline's: $CE_c = \sum_s E_{s,c} / \sum_s E^{\text{base}}_{s,c}$;
 # mCE averages $CE_c$ over corruptions. **Relative mCE** does the same with the *drop* from clean
 # error, $E_{s,c} - E_{\text{clean}}$, so it separates "more accurate" from "degrades less".
+# Here the baseline is the CNN, which is also the ViT's competitor: a ViT mCE below 100% *is* the
+# statement "the ViT errs less than the CNN" (ImageNet-C normalised by AlexNet, a third model).
 
 # %%
 errors = corruptions.corruption_errors(MODELS, x_c, y_c, names, seed=PROFILE.seed)
@@ -140,6 +148,35 @@ takeaway(f"the ViT errs less than the CNN on {len(better)} of {len(names)} corru
          f"({', '.join(better) or 'none'}).")
 print(f"Careful: on {', '.join(fragile) or 'no corruption'} the baseline errs on < 5% of the images, "
       "so CE there is a ratio of small numbers and can swing the mean (and relative mCE) a lot.")
+
+# %% [markdown]
+# A verdict needs an interval, and an interval needs per-image results. The next cell records, for
+# every test image, whether each model errs on each corruption and severity (the same seeded
+# batches as above; column 0 is the clean image). Section 6 resamples these images.
+
+# %%
+def corrupted_wrong(x, y, pixelate_sizes=None):
+    """{model: (images, corruptions, 1 + 5 severities)} 0/1 errors; column 0 is the clean image."""
+    wrong = {k: np.zeros((len(x), len(names), 6)) for k in MODELS}
+    for k, m in MODELS.items():
+        wrong[k][:, :, 0] = (~attacks.correct(m, x, y)).cpu().numpy()[:, None]
+    for j, name in enumerate(names):
+        for s in range(1, 6):
+            if name == "pixelate" and pixelate_sizes:  # ImageNet-C's recipe: box-shrink, blow up
+                side = pixelate_sizes[s - 1]
+                xc = F.interpolate(F.interpolate(x, size=(side, side), mode="area"),
+                                   size=x.shape[-2:], mode="nearest")
+            else:
+                xc = corruptions.corrupt(x, name, s,
+                                         torch.Generator().manual_seed(PROFILE.seed + 100 * j + s))
+            for k, m in MODELS.items():
+                wrong[k][:, j, s] = (~attacks.correct(m, xc, y)).cpu().numpy()
+    return wrong
+
+
+wrong = corrupted_wrong(x_c, y_c)
+assert all(np.allclose(wrong[k][:, j, 1:].mean(0), errors[k][n]) for k in MODELS
+           for j, n in enumerate(names))  # the same numbers as corruption_errors
 
 # %%
 for k in MODELS:  # corruptions hurt, and severity 5 hurts more than severity 1
@@ -181,6 +218,19 @@ plt.show()
 takeaway(f"mFR of the ViT = {mfr['ViT']['mean']:.0%} of the CNN's, mT5D = {mt5d['ViT']['mean']:.0%}; "
          f"translation flips the ViT {stab['ViT']['translate']['fp']:.1%} vs the CNN "
          f"{stab['CNN']['translate']['fp']:.1%} of the time.")
+
+# %%
+# per image: flip probability and top-5 distance of each sequence (the same seeded sequences)
+per_image = {k: np.zeros((len(x_s), len(kinds), 2)) for k in MODELS}
+for j, kind in enumerate(kinds):
+    sq = stability.perturbation_sequence(x_s, kind, S["frames"],
+                                         generator=torch.Generator().manual_seed(PROFILE.seed + j))
+    for k, m in MODELS.items():
+        z, noise = stability.sequence_logits(m, sq), kind in stability.NOISE_LIKE
+        per_image[k][:, j] = [(stability.flip_probability(z[:, i:i + 1], noise),
+                               stability.top5_distance(z[:, i:i + 1], noise)) for i in range(len(x_s))]
+assert all(np.isclose(per_image[k][:, j, 0].mean(), stab[k][q]["fp"])
+           for k in MODELS for j, q in enumerate(kinds))
 
 # %%
 for k in MODELS:
@@ -250,6 +300,37 @@ for k in MODELS:
         size = (a - x_a).flatten(1).abs().amax(1) if norm == "linf" else (a - x_a).flatten(1).norm(dim=1)
         assert (size <= EPS[norm][-1] + 1e-6).all()
     assert ra[k, "linf"][-1] < 0.5 * clean_acc[k]  # ε = 8/255 breaks both
+
+# %% [markdown]
+# ### Before trusting these curves: attack hygiene
+#
+# A robust accuracy is only as good as the attack behind it (Carlini et al., *On Evaluating
+# Adversarial Robustness*, 2019). `attacks.attack_checks` runs the automatic checks: more PGD steps
+# must not raise accuracy; a huge ε must drive it to ~0 (else the attack, not the model, is
+# failing); a transfer (black-box) attack from the *other* model must be weaker than the white-box
+# one. It also runs FGSM, and reports the **worst case** per image over every attack: an image
+# counts as robust only if it survives them all. Section 6 uses that worst case. The sweep above
+# is reused: its PGD-10 images are the white-box attack, and the *other* model's PGD-10 images are
+# the transfer attack.
+
+# %%
+STEPS = (PROFILE.attack_steps, 2 * PROFILE.attack_steps)
+OTHER = {"ViT": "CNN", "CNN": "ViT"}
+hygiene = {(k, norm): attacks.attack_checks(
+    m, x_a, y_a, EPS[norm], norm=norm, steps=STEPS, seed=PROFILE.seed,
+    precomputed={f"PGD-{PROFILE.attack_steps}": adv[k, norm], "transfer PGD": adv[OTHER[k], norm]})
+    for k, m in MODELS.items() for norm in EPS}
+for (k, norm), r in hygiene.items():
+    print(f"{k}, {norm.upper()}, ε = {', '.join(f'{e:.3g}' for e in EPS[norm])}:\n{attacks.format_checks(r)}")
+failed = [f"{k} {norm}: {c}" for (k, norm), r in hygiene.items() for c, ok in r["checks"].items() if not ok]
+takeaway("every attack check passed" if not failed else
+         f"failed checks: {'; '.join(failed)}; the worst case over all attacks is what section 6 reports.")
+
+# %%
+for r in hygiene.values():  # the worst case is never above any single attack
+    assert all(w <= min(a[i] for n, a in r["acc"].items() if n != "worst case") + 1e-9
+               for i, w in enumerate(r["acc"]["worst case"]))
+    assert r["checks"]["eps_to_zero"]
 
 # %% [markdown]
 # ### What the attack looks like, and an ε slider
@@ -331,46 +412,121 @@ for k in OOD_MODELS:
 # a direction, not a number to match — and whether this miniature agrees.
 
 # %%
+worst = {(k, norm): r["worst_correct"].float().cpu().numpy() for (k, norm), r in hygiene.items()}
 rows = {
     "clean accuracy ↑": (clean_acc["ViT"], clean_acc["CNN"], None),
     "mCE vs CNN ↓": (ce["ViT"]["mCE"], ce["CNN"]["mCE"], "ViT"),
     "relative mCE vs CNN ↓": (rel["ViT"]["relative_mCE"], rel["CNN"]["relative_mCE"], "ViT"),
     "mFR vs CNN ↓": (mfr["ViT"]["mean"], mfr["CNN"]["mean"], "ViT"),
     "mT5D vs CNN ↓": (mt5d["ViT"]["mean"], mt5d["CNN"]["mean"], "ViT"),
-    f"PGD L∞ {EPS['linf'][i2] * 255:.0f}/255 accuracy ↑": (ra["ViT", "linf"][i2], ra["CNN", "linf"][i2], "ViT"),
-    f"PGD L2 {EPS['l2'][2]} accuracy ↑": (ra["ViT", "l2"][2], ra["CNN", "l2"][2], "ViT"),
+    f"worst-case L∞ {EPS['linf'][i2] * 255:.0f}/255 accuracy ↑": (
+        worst["ViT", "linf"][i2].mean(), worst["CNN", "linf"][i2].mean(), "ViT"),
+    f"worst-case L2 {EPS['l2'][2]} accuracy ↑": (
+        worst["ViT", "l2"][2].mean(), worst["CNN", "l2"][2].mean(), "ViT"),
     **{f"{s}-OOD AUPR ↑": (ood_res["ViT"][s]["aupr"], ood_res["CNN"][s]["aupr"], "ViT")
        for s in ood_res["ViT"]},
 }
 table = pd.DataFrame(
     [{"benchmark": b, "ViT": v, "CNN": c,
-      "better here": ("tie" if abs(v - c) < 1e-9 else
-                      ("ViT" if (v < c) == ("↓" in b) else "CNN")),
+      "better here (point estimate)": ("tie" if abs(v - c) < 1e-9 else
+                                       ("ViT" if (v < c) == ("↓" in b) else "CNN")),
       "paper (ImageNet)": f"{p} better" if p else "—"} for b, (v, c, p) in rows.items()]
 ).set_index("benchmark")
-table["this run"] = ["—" if p == "—" else ("reproduced" if p.startswith(h) else "not reproduced here")
-                     for h, p in zip(table["better here"], table["paper (ImageNet)"])]
 table.style.format({"ViT": "{:.3f}", "CNN": "{:.3f}"}).background_gradient(
     subset=["ViT", "CNN"], cmap="Blues", axis=1).set_caption(
-    f"Both models on every benchmark ({PROFILE.name} profile)")
-
-# %%
-n_rep = int((table["this run"] == "reproduced").sum())
-n_all = int((table["this run"] != "—").sum())
-takeaway(f"this miniature reproduces {n_rep} of the papers' {n_all} ViT-vs-CNN verdicts.")
-print("Quoted from the tutorial's slides (ImageNet, ViT-B/16 pre-trained on ImageNet-1k vs -21k): "
-      "ImageNet-A 8.63 vs 21.75, ImageNet-R 28.21 vs 41.82, ImageNet-O AUPR 26.25 vs 54.61; "
-      "ImageNet-9 challenge accuracy: BiT-m r101x3 3.78%, ViT L-16 20.02%, ResNet-50 22.3%.")
-assert n_all == len(rows) - 1
+    f"Both models on every benchmark ({PROFILE.name} profile; the CNN is also the ratio baseline)")
 
 # %% [markdown]
-# **Reading the table.** Where this run disagrees with the papers, the likely reasons are the
-# kit's scale, not bad arithmetic: (1) the papers' ViTs were **pre-trained on ImageNet-21k or
-# JFT-300M** — the tutorial slides show pre-training alone raises ImageNet-O AUPR from 26 to 55 —
-# while ours saw 1,200 digit scans; (2) digits are a low-frequency, black-background domain in which
-# a convolution's built-in translation equivariance is a large advantage; (3) the ViT cuts the
-# image into a fixed 4-px grid, so a 1-px shift changes every token while a 4-px shift only
-# relabels them. Exercise 1 tests reason (3) (its computed answer is printed there).
+# A "better here" from one point estimate is not a verdict: 128 corrupted images or 48 attacked
+# ones leave wide error bars. Each paper claim below gets a 95% interval from a **paired
+# bootstrap** over the test images (both models saw the same images, so the images are resampled
+# together), and `verdict.claim` applies the kit's one rule: *reproduced* if the whole interval is
+# on the paper's side, *contradicted* if it is all on the other side, *inconclusive at this size*
+# otherwise. Ratios (mCE, mFR) floor a resampled baseline count at one error, so that a resample in
+# which the CNN never errs on a corruption does not divide by zero.
+
+# %%
+def ratio_mean(num, den, floor):
+    """mean over columns of sum(num) / max(sum(den), floor): mCE / mFR on a resample."""
+    return float(np.mean(num.sum(0) / np.maximum(den.sum(0), floor)))
+
+
+def mce_stat(v):  # v: (images, 2 models, corruptions, 6) errors; ViT's mCE with the CNN as 100%
+    return ratio_mean(v[:, 0, :, 1:].sum(-1), v[:, 1, :, 1:].sum(-1), 1.0)
+
+
+def rel_mce_stat(v):  # drops from clean error; corruptions where the CNN loses nothing are left out
+    num, den = [(v[:, m, :, 1:] - v[:, m, :, :1]).sum((0, 2)) for m in (0, 1)]
+    ok = den > 0
+    return float(np.mean(num[ok] / den[ok])) if ok.any() else 1.0
+
+
+def flip_stat(col):  # ViT's mFR (col 0) or mT5D (col 1), CNN = 100%; floor: one flip of one image
+    return lambda v: ratio_mean(v[:, 0, :, col], v[:, 1, :, col], 1 / (S["frames"] - 1))
+
+
+def aupr_gap(v):  # v rows: (is OOD, ViT's MSP, CNN's MSP)
+    out = v[:, 0] == 1
+    if out.all() or not out.any():
+        return 0.0
+    return (ood.ood_metrics(v[~out, 1], v[out, 1])["aupr"]
+            - ood.ood_metrics(v[~out, 2], v[out, 2])["aupr"])
+
+
+PC = "Paul & Chen 2022 (AAAI)"
+SHAO = "Shao et al. 2022 (TMLR), white-box attacks at small ε"
+inet_sizes = [int(32 * c) for c in (0.6, 0.5, 0.4, 0.3, 0.25)]  # ImageNet-C's pixelate factors
+wrong_inet = corrupted_wrong(x_c, y_c, pixelate_sizes=inet_sizes)
+stab_pair = np.stack([per_image["ViT"], per_image["CNN"]], 1)
+claims = [
+    verdict.claim_bootstrap("01-mce", "01", "ViT mCE < CNN mCE (= 100%), kit's pixelate sizes",
+                            f"{PC}, ImageNet-C table", np.stack([wrong["ViT"], wrong["CNN"]], 1),
+                            stat=mce_stat, direction="less", threshold=1.0),
+    verdict.claim_bootstrap("01-mce-imagenet-c-pixelate", "01",
+                            f"ViT mCE < CNN mCE (= 100%), ImageNet-C's pixelate sizes {inet_sizes}",
+                            f"{PC}, ImageNet-C table",
+                            np.stack([wrong_inet["ViT"], wrong_inet["CNN"]], 1),
+                            stat=mce_stat, direction="less", threshold=1.0),
+    verdict.claim_bootstrap("01-relative-mce", "01", "ViT relative mCE < CNN's (= 100%)",
+                            f"{PC}, ImageNet-C table", np.stack([wrong["ViT"], wrong["CNN"]], 1),
+                            stat=rel_mce_stat, direction="less", threshold=1.0),
+    verdict.claim_bootstrap("01-mfr", "01", "ViT mFR < CNN mFR (= 100%)", f"{PC}, ImageNet-P table",
+                            stab_pair, stat=flip_stat(0), direction="less", threshold=1.0),
+    verdict.claim_bootstrap("01-mt5d", "01", "ViT mT5D < CNN mT5D (= 100%)", f"{PC}, ImageNet-P table",
+                            stab_pair, stat=flip_stat(1), direction="less", threshold=1.0),
+    *[verdict.claim_bootstrap(
+        f"01-pgd-{norm}", "01", f"ViT worst-case {norm.upper()} accuracy - CNN's > 0 at ε = "
+        + (f"{EPS[norm][i] * 255:.0f}/255" if norm == "linf" else f"{EPS[norm][i]}"),
+        SHAO, worst["ViT", norm][i], worst["CNN", norm][i])
+      for norm, i in (("linf", i2), ("l2", 2))],
+    *[verdict.claim_bootstrap(
+        f"01-aupr-{s}", "01", f"ViT {s}-OOD AUPR (MSP) - CNN's > 0", f"{PC}, ImageNet-O table",
+        np.c_[np.r_[np.zeros(len(msp["ViT"]["in"])), np.ones(len(msp["ViT"][s]))],
+              torch.cat([msp["ViT"]["in"], msp["ViT"][s]]).cpu().numpy(),
+              torch.cat([msp["CNN"]["in"], msp["CNN"][s]]).cpu().numpy()], stat=aupr_gap, n_boot=500)
+      for s in ood_res["ViT"]],
+]
+
+# %%
+tally = {v: sum(c.verdict == v for c in claims) for v in verdict.VERDICTS}
+takeaway(f"of the papers' {len(claims)} ViT-vs-CNN claims: "
+         + ", ".join(f"{n} {v}" for v, n in tally.items()) + ".")
+print("Quoted from the tutorial's slides, not computed here (ImageNet scale):\n"
+      "  pre-training data, the same ViT-B/16 pre-trained on ImageNet-1k vs -21k: ImageNet-A "
+      "accuracy 8.63% vs 21.75%, ImageNet-R accuracy 28.21% vs 41.82%, ImageNet-O AUPR 26.25 vs 54.61;\n"
+      "  ImageNet-9 backgrounds challenge (Xiao et al. 2021), accuracy when the background is "
+      "swapped adversarially: BiT-m r101x3 3.78%, ViT L-16 20.02%, ResNet-50 22.3%.")
+assert len(claims) == len(rows)  # every paper row has a claim (clean accuracy has none), plus one
+
+# %% [markdown]
+# **Reading the verdicts.** Where this run does not reproduce a paper, the likely reason is the
+# kit's scale, not bad arithmetic: the papers' ViTs were **pre-trained on ImageNet-21k or
+# JFT-300M** (in the slide numbers above, pre-training data alone raises ImageNet-O AUPR from 26 to
+# 55), while ours saw 1,200 digit scans; and digits are a low-frequency, black-background domain in
+# which a convolution's built-in translation equivariance helps. A third candidate, the ViT's 4-px
+# patch grid, is *not* offered as a reason: Exercise 1 measures it and prints whether a patch-grid
+# effect is visible (in the committed run it is not). Compare the two mCE claims: the kit's
+# off-grid pixelate sizes are kinder to the ViT than ImageNet-C's own sizes.
 
 # %% [markdown]
 # ## Summary
@@ -380,9 +536,12 @@ assert n_all == len(rows) - 1
 # - Stability (flip rate, top-5 distance) is a different property from accuracy: a model can be
 #   accurate under a shift and still flicker along a sequence.
 # - Hand-written PGD fits in a dozen lines; robust accuracy is an upper bound that falls with ε
-#   for both architectures, much faster than under random corruptions.
+#   for both architectures; check the attack (more steps, huge ε, transfer) and report the worst
+#   case over attacks.
 # - How well the max-softmax detector separates near-OOD digits from far-OOD photos depends on the
-#   model: compare the AUROC / AUPR computed in section 4.
+#   model: compare the AUROC / AUPR computed in section 5.
+# - A difference between two point estimates is not a finding: the paired-bootstrap verdicts of
+#   section 6 say which differences this sample size can resolve.
 # - A small model trained from scratch does not inherit the robustness of a ViT pre-trained at
 #   scale: notebook 03 (transfer) and the full profile show what pre-training adds.
 

@@ -4,7 +4,10 @@
     python scripts/execute_notebooks.py --out results/notebooks notebooks/00_*.py
 
 The .ipynb is always regenerated one way, from the .py (never `jupytext --sync`, which trusts
-file times). Runs in the quick profile unless FRFM_PROFILE says otherwise.
+file times). Runs in the quick profile unless FRFM_PROFILE says otherwise. With --inplace the
+kernels run with FRFM_WRITE_CLAIMS=1: a notebook's entries in the claims ledger (data/claims.json)
+for the active profile are dropped before it runs and rewritten by its `verdict.claim` calls, so
+the ledger holds exactly the claims the committed notebooks print.
 """
 
 from __future__ import annotations
@@ -19,13 +22,22 @@ from pathlib import Path
 import jupytext
 from nbclient import NotebookClient
 
+WRITE_ENV = "FRFM_WRITE_CLAIMS"
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
 def execute(py: Path, out_dir: Path | None, timeout: int) -> float:
     """Execute one notebook source; write ``<out_dir or notebooks>/<stem>.ipynb``. Returns seconds."""
     nb = jupytext.read(py)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    from tutorial_lib.core import verdict
+    from tutorial_lib.core.config import get_profile
+
+    dropped = verdict.clear(py.stem[:2], get_profile().name) if os.environ.get(WRITE_ENV) == "1" else 0
+    if dropped:
+        print(f"  cleared {dropped} ledger entries of notebook {py.stem[:2]}", flush=True)
     t0 = time.perf_counter()
     # the kernel's own log (start-up chatter) goes to a file, shown only if the notebook fails
     with tempfile.TemporaryFile("w+") as kernel_log:
@@ -54,6 +66,8 @@ def main() -> int:
     if not args.inplace and args.out is None:
         parser.error("give --inplace or --out DIR")
     os.environ.setdefault("FRFM_PROFILE", "quick")
+    if args.inplace:  # regenerating the committed notebooks rewrites their ledger entries
+        os.environ[WRITE_ENV] = "1"
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     sources = args.sources or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))

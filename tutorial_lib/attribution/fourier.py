@@ -84,7 +84,7 @@ def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor
 @torch.no_grad()
 def fourier_heatmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, norm: float,
                     stride: int = 1, batch_size: int | None = None, seed: int = 0,
-                    directions_per_call: int | None = None) -> torch.Tensor:
+                    directions_per_call: int | None = None, per_image: bool = False) -> torch.Tensor:
     """Error rate of ``model`` when one Fourier basis image of L2 norm ``norm`` is added, for every
     frequency: an (S, S) map in centred layout, NaN where ``stride`` skipped a frequency.
 
@@ -92,6 +92,8 @@ def fourier_heatmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, n
     changes from the clean one: needs no labels, e.g. for photos). All unique directions are
     batched: ``directions_per_call`` directions x N images go through the model per forward call
     (default: as many as fit in ``batch_size`` images); the conjugate half is filled by symmetry.
+    ``per_image=True`` keeps the images apart: an (S, S, N) map of 0/1 errors (its mean over the
+    last axis is the default map), for a bootstrap over images.
     """
     model.eval()
     n, c, size = x.shape[0], x.shape[1], x.shape[-1]
@@ -108,9 +110,10 @@ def fourier_heatmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None, n
         basis = fourier_basis(size, freqs[i:i + per]).to(x.device)
         xp = perturb(x, basis, norm, signs[i:i + per]).flatten(0, 1)
         pred = _predict(model, xp, max(batch_size, n)).view(-1, n)
-        errors.append((pred != ref).float().mean(1).cpu())
+        wrong = (pred != ref).float().cpu()
+        errors.append(wrong if per_image else wrong.mean(1))
     err = torch.cat(errors)
-    heat = torch.full((size, size), float("nan"))
+    heat = torch.full((size, size, n) if per_image else (size, size), float("nan"))
     for k in (freqs, -freqs):
         iy, ix = _index(k, size).T
         heat[iy, ix] = err

@@ -5,7 +5,8 @@ interval for it and the paper's direction, and returns one of three verdicts:
 
 - ``reproduced``: the whole interval lies on the paper's side of the threshold;
 - ``contradicted``: the whole interval lies on the other side;
-- ``inconclusive at this size``: the interval holds the threshold.
+- ``inconclusive at this size``: the interval holds (or touches) the threshold; :func:`claim`
+  then also prints roughly what sample size would decide it (:func:`deciding_n`).
 
 The interval comes from one of three helpers: :func:`paired_bootstrap` (two models on the same
 images), :func:`seed_interval` (a spread over training seeds) or :func:`binomial_interval` (an
@@ -29,6 +30,8 @@ VERDICTS = ("reproduced", "contradicted", "inconclusive at this size")
 DIRECTIONS = ("greater", "less")
 LEDGER = "claims.json"
 WRITE_ENV = "FRFM_WRITE_CLAIMS"
+RULE = ("reproduced: the 95% interval lies entirely on the paper's side of the threshold; "
+        "contradicted: entirely on the other side; inconclusive at this size: otherwise")
 
 
 def decide(ci_low: float, ci_high: float, direction: str, threshold: float = 0.0) -> str:
@@ -62,13 +65,22 @@ def paired_bootstrap(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.nd
         raise ValueError(f"need >= 2 paired items, got {len(a)} and {None if b is None else len(b)}")
     if not np.isfinite(a).all() or (b is not None and not np.isfinite(b).all()):
         raise ValueError("per-item values contain NaN or inf")
-    stat = stat or (lambda v: float(np.mean(v, axis=0)))
-    f = (lambda idx: stat(a[idx])) if b is None else (lambda idx: stat(a[idx]) - stat(b[idx]))
-    effect = f(np.arange(len(a)))
     rng = np.random.default_rng(seed)
-    boots = np.array([f(rng.integers(0, len(a), len(a))) for _ in range(n_boot)])
+    if stat is None and a.ndim == 1:  # the mean: resample in vectorised chunks
+        d = a if b is None else a - b
+        effect = float(d.mean())
+        boots = np.concatenate([d[rng.integers(0, len(d), (m, len(d)))].mean(1)
+                                for m in np.diff(np.r_[0:n_boot:256, n_boot])])
+    else:
+        stat = stat or (lambda v: float(np.mean(v, axis=0)))
+        f = (lambda idx: stat(a[idx])) if b is None else (lambda idx: stat(a[idx]) - stat(b[idx]))
+        effect = f(np.arange(len(a)))
+        boots = np.array([f(rng.integers(0, len(a), len(a))) for _ in range(n_boot)])
     q = (1 - level) / 2
-    return float(effect), float(np.quantile(boots, q)), float(np.quantile(boots, 1 - q))
+    lo, hi = float(np.quantile(boots, q)), float(np.quantile(boots, 1 - q))
+    # a percentile interval of a biased statistic (a ratio, an R²) can miss the point estimate;
+    # widening it to include the estimate only makes the verdict more cautious
+    return float(effect), min(lo, float(effect)), max(hi, float(effect))
 
 
 def seed_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -135,12 +147,68 @@ def read_ledger() -> list[dict]:
     return json.loads(path.read_text())["claims"] if path.is_file() else []
 
 
+def _write_ledger(claims: list[dict]) -> None:
+    claims = sorted(claims, key=lambda c: (c["notebook"], c["id"], c["profile"]))
+    ledger_path().write_text(json.dumps({"rule": RULE, "claims": claims}, indent=1) + "\n")
+
+
 def _record(entry: Claim) -> None:
-    path = ledger_path()
     claims = [c for c in read_ledger() if not (c["id"] == entry.id and c["profile"] == entry.profile)]
     claims.append(asdict(entry))
-    claims.sort(key=lambda c: (c["notebook"], c["id"], c["profile"]))
-    path.write_text(json.dumps({"rule": __doc__.split("\n\n")[1], "claims": claims}, indent=1) + "\n")
+    _write_ledger(claims)
+
+
+def clear(notebook: str, profile: str) -> int:
+    """Drop a notebook's entries for one profile (before it is re-run, so that claims it no longer
+    makes do not linger). Returns how many were dropped."""
+    claims = read_ledger()
+    kept = [c for c in claims if not (c["notebook"] == notebook and c["profile"] == profile)]
+    if len(kept) != len(claims) or ledger_path().is_file():
+        _write_ledger(kept)
+    return len(claims) - len(kept)
+
+
+def check_ledger(claims: Sequence[dict] | None = None) -> list[str]:
+    """Every way the ledger breaks the rule: a verdict that :func:`decide` would not give, a
+    "reproduced" interval that touches the threshold or lies on the wrong side, a kit value outside
+    its interval, a missing key. Returns the problems (an empty list means the ledger is sound)."""
+    keys = {"id", "notebook", "claim", "source", "paper_value", "kit_value", "ci_low", "ci_high",
+            "n", "verdict", "profile", "direction", "threshold"}
+    problems, seen = [], set()
+    for c in read_ledger() if claims is None else claims:
+        name = f"{c.get('id')} ({c.get('profile')})"
+        if keys - set(c):
+            problems.append(f"{name}: missing {sorted(keys - set(c))}")
+            continue
+        if (c["id"], c["profile"]) in seen:
+            problems.append(f"{name}: duplicate id")
+        seen.add((c["id"], c["profile"]))
+        try:
+            want = decide(c["ci_low"], c["ci_high"], c["direction"], c["threshold"])
+        except (ValueError, TypeError) as err:
+            problems.append(f"{name}: {err}")
+            continue
+        if c["verdict"] != want:
+            problems.append(f"{name}: verdict {c['verdict']!r} but the rule gives {want!r}")
+        if c["verdict"] == VERDICTS[0]:
+            lo, hi, t = c["ci_low"], c["ci_high"], c["threshold"]
+            if not ((c["direction"] == "greater" and lo > t) or (c["direction"] == "less" and hi < t)):
+                problems.append(f"{name}: 'reproduced' but [{lo}, {hi}] does not exclude {t} "
+                                f"on the {c['direction']} side")
+        if not c["ci_low"] <= c["kit_value"] <= c["ci_high"]:
+            problems.append(f"{name}: kit value {c['kit_value']} outside [{c['ci_low']}, {c['ci_high']}]")
+    return problems
+
+
+def deciding_n(entry: Claim) -> int | None:
+    """Rough sample size at which the interval would exclude the threshold, if the effect and the
+    per-item spread stayed as measured (the half-width shrinks like 1/sqrt(n)). None when the
+    effect sits on the threshold."""
+    gap = abs(entry.kit_value - entry.threshold)
+    half = (entry.ci_high - entry.ci_low) / 2
+    if gap == 0 or not math.isfinite(gap):
+        return None
+    return max(entry.n + 1, math.ceil(entry.n * (half / gap) ** 2))
 
 
 def claim(id: str, notebook: str, claim: str, source: str, effect: float,
@@ -153,17 +221,33 @@ def claim(id: str, notebook: str, claim: str, source: str, effect: float,
     from .config import get_profile
 
     lo, hi = (float(v) for v in interval)
-    if not (lo <= effect <= hi) and math.isfinite(effect):
-        raise ValueError(f"effect {effect} lies outside its interval [{lo}, {hi}]")
+    if not math.isfinite(effect) or not (lo <= effect <= hi):
+        raise ValueError(f"effect {effect} must be finite and inside its interval [{lo}, {hi}]")
     entry = Claim(id=id, notebook=notebook, claim=claim, source=source, paper_value=paper_value,
                   kit_value=float(effect), ci_low=lo, ci_high=hi, n=int(n),
                   verdict=decide(lo, hi, direction, threshold), profile=get_profile().name,
                   direction=direction, threshold=float(threshold), uncertainty=uncertainty)
     if show:
         print(entry.line())
+        if entry.verdict == VERDICTS[2]:
+            need = deciding_n(entry)
+            print("    (inconclusive: " + ("no sample size decides an effect at the threshold)"
+                  if need is None else f"about n = {need:,} would decide it if the effect and "
+                  "spread held)"))
     if os.environ.get(WRITE_ENV) == "1":
         _record(entry)
     return entry
+
+
+def claim_bootstrap(id: str, notebook: str, claim_text: str, source: str,
+                    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray | None = None,
+                    stat: Callable[[np.ndarray], float] | None = None, n_boot: int = 2000,
+                    seed: int = 0, **kwargs) -> Claim:
+    """:func:`paired_bootstrap` over the items of ``a`` (and ``b``), then :func:`claim` with
+    ``n`` = the number of items; ``kwargs`` go to :func:`claim` (direction, threshold, ...)."""
+    effect, lo, hi = paired_bootstrap(a, b, stat=stat, n_boot=n_boot, seed=seed)
+    return claim(id, notebook, claim_text, source, effect, (lo, hi), n=len(a),
+                 uncertainty="paired bootstrap", **kwargs)
 
 
 def tally(claims: Sequence[dict] | None = None, profile: str = "quick") -> dict[str, dict[str, int]]:
@@ -174,3 +258,12 @@ def tally(claims: Sequence[dict] | None = None, profile: str = "quick") -> dict[
             row = out.setdefault(c["notebook"], dict.fromkeys(VERDICTS, 0))
             row[c["verdict"]] += 1
     return dict(sorted(out.items()))
+
+
+def tally_markdown(claims: Sequence[dict] | None = None, profile: str = "quick") -> str:
+    """The README's "Claims ledger" table, generated from the ledger."""
+    rows = ["| notebook | reproduced | contradicted | inconclusive at this size |",
+            "|---|---:|---:|---:|"]
+    for nb, row in tally(claims, profile).items():
+        rows.append(f"| {nb} | " + " | ".join(str(row[v]) for v in VERDICTS) + " |")
+    return "\n".join(rows)
