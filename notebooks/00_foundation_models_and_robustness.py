@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.core import attacks, checks, models, verdict, widgets
+from tutorial_lib.core import attacks, checks, models, verdict, widgets, zoo
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import class_names, load_dataset, load_photos
 from tutorial_lib.core.plotting import COLORS, prediction_bars, show_images, takeaway
@@ -98,7 +98,7 @@ takeaway(f"{len(x_test)} real test images at {x_test.shape[-1]}x{x_test.shape[-1
 #
 # The tutorial compares architectures at similar capacity and clean accuracy, so that a robustness
 # difference is not just a capacity difference. The quick profile's models were trained by
-# `scripts/train_vision_models.py` on the 1,200 training scans (the 200 validation scans chose the
+# `python scripts/train.py vit_digits cnn_digits` on the 1,200 training scans (the 200 validation scans chose the
 # epoch; the test scans were scored once): a timm `VisionTransformer` (4×4 patches, so a 32×32
 # digit is 64 tokens; 6 layers, 3 heads) and a timm `ResNet` with basic blocks. Both take raw
 # pixels in [0, 1]: normalisation is their first layer, so an attack budget ε means the same thing
@@ -111,7 +111,7 @@ MODELS = {"ViT": vit, "CNN": cnn}
 MODEL_COLORS = {"ViT": COLORS["vit"], "CNN": COLORS["cnn"]}
 clean_acc = {k: accuracy(m, x_test, y_test) for k, m in MODELS.items()}
 for k, m in MODELS.items():
-    meta = models.checkpoint_metrics(m.name)
+    meta = zoo.metrics(m.name)
     trained = f", trained in {meta['train_seconds']:.0f} s" if meta else " (pretrained, timm)"
     print(f"{k}: {m.name}, {models.count_parameters(m):,} parameters{trained}, "
           f"clean test accuracy {clean_acc[k]:.1%}")

@@ -46,15 +46,15 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.core import attacks, benchmarks, checks, models, verdict, widgets
-from tutorial_lib.evaluation import corruptions, ood, stability
+from tutorial_lib.core import attacks, checks, models, verdict, widgets
+from tutorial_lib.evaluation import corruptions, ood, stability, suite
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import class_names
 from tutorial_lib.core.plotting import COLORS, show_images, takeaway
 from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
-S = benchmarks.settings()  # this lesson's sizes for the active profile
+S = suite.knobs()  # this lesson's sizes for the active profile
 print({k: v for k, v in S.items() if not k.startswith("eps")})
 
 # %% [markdown]
@@ -67,7 +67,7 @@ print({k: v for k, v in S.items() if not k.startswith("eps")})
 # stop here with a clear message if that folder is missing.
 
 # %%
-x_test, y_test = benchmarks.evaluation_set(PROFILE.n_eval, device=DEVICE)
+x_test, y_test = suite.evaluation_set(PROFILE.n_eval, device=DEVICE)
 CLASSES = class_names(PROFILE.dataset)
 MODELS = {"ViT": models.load_model(PROFILE.models["vit"], device=DEVICE),
           "CNN": models.load_model(PROFILE.models["cnn"], device=DEVICE)}
@@ -372,13 +372,13 @@ widgets.slider_explorer(
 # A model should *know when it does not know*. The simplest detector thresholds the **maximum
 # softmax probability** (MSP, Hendrycks & Gimpel, ICLR 2017). ImageNet-O reports the AUPR with the
 # OOD images as positives. To have held-out classes, the kit trains the same two architectures on
-# digits 0–7 only (`scripts/train_ood_models.py`, 8 output classes): **near-OOD** = the test scans
+# digits 0–7 only (`python scripts/train.py vit_digits_0to7 cnn_digits_0to7`, 8 output classes): **near-OOD** = the test scans
 # of 8 and 9 (same pen, same scanner, new shapes), **far-OOD** = random crops of real photos.
 
 # %%
 OOD_MODELS = {k: models.load_model(n, device=DEVICE) for k, n in
-              zip(MODELS, benchmarks.ood_models().values())}
-sets = benchmarks.ood_sets(S["n_far_ood"], device=DEVICE)
+              zip(MODELS, suite.ood_models().values())}
+sets = suite.ood_sets(S["n_far_ood"], device=DEVICE)
 msp = {k: {s: ood.msp_scores(m, x) for s, x in sets.items()} for k, m in OOD_MODELS.items()}
 ood_res = {k: {s: ood.ood_metrics(msp[k]["in"], msp[k][s]) for s in sets if s != "in"}
            for k in OOD_MODELS}

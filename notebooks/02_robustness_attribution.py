@@ -62,9 +62,7 @@ from tutorial_lib.core.plotting import COLORS, prediction_bars, takeaway
 from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
-KNOBS = {name: table[PROFILE.name] for name, table in [
-    ("masking", masking.MASKING), ("fourier", fourier.FOURIER), ("landscape", landscape.LANDSCAPE),
-    ("attention", attention.ATTENTION)]}
+KNOBS = {m.__name__.rsplit(".", 1)[-1]: m.knobs() for m in (masking, fourier, landscape, attention)}
 TIMES, CLAIMS = {}, []
 
 
@@ -87,7 +85,7 @@ def boot(a, b=None, stat=None) -> str:
 # ## 1. Two models, the same data
 #
 # The quick profile's ViT (4×4 patches, 6 layers, 3 heads) and ResNet-style CNN (BatchNorm) have
-# about 0.7 M parameters each and were trained by `scripts/train_vision_models.py` on the same
+# about 0.7 M parameters each and were trained by `python scripts/train.py` on the same
 # 1,200 real digit scans to the same test accuracy, so a difference below is not a capacity or
 # accuracy difference. The full profile loads pretrained ImageNet models from timm.
 

@@ -25,7 +25,7 @@
 # **Run time**: quick profile (digits 16×16, a 60k-parameter CNN; the three encoders load from
 # `data/checkpoints`, every fine-tuning runs live) about 30 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; the last cell
 # prints this run's time). Pre-training the encoders again takes ~5 min on one core
-# (`python scripts/train_transfer_encoders.py --threads 1`). Full profile (CIFAR-10, ResNet-18,
+# (`python scripts/train.py transfer_digits_rotation_std transfer_digits_rotation_adv transfer_digits_contrastive_adv`). Full profile (CIFAR-10, ResNet-18,
 # ε = 8/255, PGD-10 training, PGD-20 evaluation, `FRFM_PROFILE=full`): an **estimate**, not
 # measured: several GPU-hours to pre-train the three encoders (done once, on first run), about an
 # hour more for the 14 fine-tunings; CIFAR-10 is downloaded once (offline it stops at the first
@@ -59,10 +59,10 @@ import torch.nn.utils.prune as prune
 
 from tutorial_lib.transfer import pretrain, sparsity, matrix as transfer
 from tutorial_lib.core.attacks import pgd
-from tutorial_lib.core import verdict
+from tutorial_lib.core import verdict, zoo
 from tutorial_lib.core.checks import check_function
 from tutorial_lib.core.config import setup_notebook
-from tutorial_lib.core.models import checkpoint_metrics, count_parameters
+from tutorial_lib.core.models import count_parameters
 from tutorial_lib.core.plotting import COLORS, show_images, takeaway
 from tutorial_lib.core.widgets import slider_explorer
 
@@ -142,12 +142,12 @@ show_images(xr, [f"turn {90 * int(r)}°" for r in yr], ncols=4, size=1.3);
 # pre-trained here. The recorded linear probe was scored on the *validation* split.
 
 # %%
-encoders = {w: transfer.load_or_pretrain(w, device=DEVICE) for w in transfer.PRETRAININGS}
+encoders = {w: transfer.load_encoder(w, device=DEVICE, train=PROFILE.name == "full") for w in transfer.PRETRAININGS}
 LABEL = {w: label for w, (_, _, label) in transfer.PRETRAININGS.items()}
 pd.DataFrame([{"pre-training": LABEL[w], "pretext": m["pretext"], "adversarial": m["eps"] > 0,
                "params": m["params"], "epochs": m["epochs"], "pre-train s": m["train_seconds"],
                "probe SA (val)": m["val_SLF"]["SA"], "probe RA (val)": m["val_SLF"]["RA"]}
-              for w in encoders for m in [checkpoint_metrics(transfer.encoder_name(w))]])
+              for w in encoders for m in [zoo.metrics(transfer.encoder_name(w))]])
 
 # %% [markdown]
 # ## 2 · Four ways to fine-tune
@@ -193,7 +193,7 @@ for w, enc in encoders.items():
         models[w, regime] = transfer.finetune(enc, regime, train, K["num_classes"], K["finetune_epochs"],
                                               EPS, TRAIN_STEPS, batch_size=K["batch_size"], seed=0)
         rows.append({"pretraining": w, "regime": regime, "seed": 0,
-                     **transfer.evaluate(models[w, regime], *test, eps=EPS, steps=EVAL_STEPS)})
+                     **transfer.clean_and_robust_accuracy(models[w, regime], *test, eps=EPS, steps=EVAL_STEPS)})
 live = pd.DataFrame(rows)
 MATRIX_SECONDS = time.perf_counter() - t0
 print(f"12 fine-tunings + PGD-{EVAL_STEPS} evaluations in {MATRIX_SECONDS:.0f} s")
@@ -255,7 +255,7 @@ takeaway(f"standard full fine-tuning drops RA from {100 * ra('contrastive_adv', 
 #
 # One live seed is not enough: RA moves by several points from seed to seed (the plot below shows
 # by how much for every cell). Running the matrix for three seeds does not fit this notebook's CPU budget, so
-# `scripts/transfer_results.py --seeds 0 1 2 --threads 1` ran it once (the same code) and ships the
+# `python scripts/train.py transfer_results` ran it once (the same code) and ships the
 # table `data/transfer/matrix_seeds.csv`. **Below, "live" = computed by this run (seed 0);
 # "shipped" = mean ± spread (min–max) over the seeds of that table.** The seeds change the
 # fine-tuning only (head initialisation, batch order, PGD random starts); the encoders are the
@@ -410,7 +410,7 @@ for w in ("rotation_std", "rotation_adv"):
     tuned = transfer.sparse_finetune(encoders[w], models[w, "AFF"].encoder, SPARSE_AT, "AFF", train, seed=0)
     assert abs(sparsity.sparsity_of(tuned.encoder) - SPARSE_AT) < 1e-4
     sparse_live.append({"pretraining": w, "sparsity": SPARSE_AT,
-                        **transfer.evaluate(tuned, *test, eps=EPS, steps=EVAL_STEPS)})
+                        **transfer.clean_and_robust_accuracy(tuned, *test, eps=EPS, steps=EVAL_STEPS)})
 sparse_live = pd.DataFrame(sparse_live)
 sparse_live.assign(pretraining=sparse_live.pretraining.map(LABEL)).round(3)
 

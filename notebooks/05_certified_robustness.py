@@ -22,7 +22,7 @@
 #   certified radius — and that attacks do succeed beyond it.
 #
 # **Run time**: quick profile about 15 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). Fewer images:
-# `tutorial_lib.certified.smoothing.SMOOTHING["quick"]["n_images"]`. The full profile keeps the same digit models (no
+# `tutorial_lib.certified.smoothing.KNOBS["quick"]["n_images"]`. The full profile keeps the same digit models (no
 # noise-trained ImageNet models ship with the kit) but uses N = 10,000 samples and 500 images:
 # about 2 minutes on a GPU (estimate).
 
@@ -48,7 +48,7 @@ import pandas as pd
 import torch
 from scipy.stats import beta, norm
 
-from tutorial_lib.core import attacks, checks, models, verdict, widgets
+from tutorial_lib.core import attacks, checks, models, verdict, widgets, zoo
 from tutorial_lib.certified import smoothing
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
@@ -66,7 +66,7 @@ T_START = time.perf_counter()
 # The smoothed classifier is only as good as its base classifier f *on noisy inputs*, so f is
 # trained with Gaussian-noise augmentation at the same σ it will be smoothed with. The kit ships
 # three small CNNs (24k parameters, 16×16 digit scans, so that ~10⁵ noisy copies run on a CPU in
-# seconds) trained by `scripts/train_smoothing_models.py` for σ = 0.12, 0.25 and 0.5 — the
+# seconds) trained by `python scripts/train.py smooth_cnn_s012 smooth_cnn_s025 smooth_cnn_s050` for σ = 0.12, 0.25 and 0.5 — the
 # paper's CIFAR-10 values. A 16×16 image in [0, 1] has L2 norm up to 16, and σ = 0.5 noise has an
 # expected L2 norm of 0.5·16 = 8: the base model learns to read digits through a lot of snow.
 
@@ -80,7 +80,7 @@ g = torch.Generator().manual_seed(PROFILE.seed)
 noisy_acc = {s: accuracy(base[s], x_test + s * torch.randn(x_test.shape, generator=g).to(DEVICE),
                          y_test) for s in SIGMAS}
 for s in SIGMAS:
-    meta = models.checkpoint_metrics(smoothing.checkpoint_name(s))
+    meta = zoo.metrics(smoothing.checkpoint_name(s))
     print(f"σ = {s}: clean acc {accuracy(base[s], x_test, y_test):.1%}, on σ-noisy test images "
           f"{noisy_acc[s]:.1%} ({meta['params']:,} params, trained in {meta['train_seconds']:.0f} s)")
 strip = torch.cat([x_test[:6]] + [(x_test[:6] + s * torch.randn(x_test[:6].shape, generator=g)

@@ -53,7 +53,7 @@ from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.plotting import COLORS, takeaway
 
 PROFILE, DEVICE = setup_notebook()
-CFG = sb.settings()
+CFG = sb.knobs()
 print("lesson settings:", CFG)
 # These nets are tiny (5k parameters): they train on the CPU whatever DEVICE is.
 
@@ -138,7 +138,7 @@ def shuffle_coordinates(data, coords, seed=0):
 test_sets = {"standard": test,
              "S-randomized (linear shuffled)": shuffle_coordinates(test, [0], seed=1),
              "Sᶜ-randomized (49 slabs shuffled)": shuffle_coordinates(test, range(1, CFG["d"]), seed=1)}
-results = pd.DataFrame({k: sb.evaluate(mlp, v) for k, v in test_sets.items()}).T
+results = pd.DataFrame({k: sb.accuracy_and_auc(mlp, v) for k, v in test_sets.items()}).T
 results["paper AUC (LMS-5, FCN)"] = [1.00, 0.50, 1.00]  # Shah et al. 2020, Sec. 4 (rounded)
 results.round(3)
 
@@ -222,7 +222,7 @@ slab_only_train = shuffle_coordinates(train, [0], seed=2)
 mlp_slabs = sb.train_mlp(slab_only_train.x, slab_only_train.y, hidden=CFG["hidden"],
                          epochs=CFG["epochs"], seed=PROFILE.seed)
 sizes = np.round(np.arange(0, 1.21, 0.1), 2)
-shift_acc = {name: [sb.evaluate(m, sb.shift_linear(test, s))["accuracy"] for s in sizes]
+shift_acc = {name: [sb.accuracy_and_auc(m, sb.shift_linear(test, s))["accuracy"] for s in sizes]
              for name, m in [("MLP on LMS-5", mlp), ("MLP denied the linear feature", mlp_slabs)]}
 fig, ax = plt.subplots(figsize=(7, 4))
 for (name, acc), color in zip(shift_acc.items(), [COLORS["other"], COLORS["extra"]]):
@@ -239,7 +239,7 @@ takeaway(f"a shift of L2 norm 1 leaves the LMS-5 MLP at {at1['MLP on LMS-5']:.0%
 # %%
 assert spread_linear > 0.9 and spread_slab < 0.1, (spread_linear, spread_slab)
 assert at1["MLP on LMS-5"] < 0.3 and at1["MLP denied the linear feature"] > 0.95, at1
-assert sb.evaluate(mlp_slabs, test)["accuracy"] > 0.95
+assert sb.accuracy_and_auc(mlp_slabs, test)["accuracy"] > 0.95
 
 # %% [markdown]
 # The slabs were learnable all along: with the simple feature gone, the same architecture, data

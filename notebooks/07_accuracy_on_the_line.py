@@ -20,7 +20,7 @@
 # - Compute effective robustness and use it to judge a model trained with augmentation.
 # - Know where the law holds (ImageNet → ImageNetV2) and where the kit's miniature departs from it.
 #
-# **Run time**: quick profile about 10 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). The family's table is made once by `scripts/train_line_models.py`
+# **Run time**: quick profile about 10 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). The family's table is made once by `python scripts/train.py line_models`
 # (about 4 minutes on one core). The full profile runs the same digits lesson (the ImageNet
 # version needs hundreds of ImageNet models and ImageNetV2); about 1 minute on a GPU (estimate).
 
@@ -52,6 +52,7 @@ from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
 from tutorial_lib.core.plotting import COLORS, show_images, takeaway
 from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.transforms import pen_shift
 
 PROFILE, DEVICE = setup_notebook()
 T_START = time.perf_counter()
@@ -61,14 +62,14 @@ T_START = time.perf_counter()
 #
 # ImageNetV2 re-collected ImageNet's test set with the same recipe years later; nothing was
 # corrupted, yet every model lost accuracy. Our digits have no second collection, so
-# `tutorial_lib.shift.line.pen_shift` imitates a different writer: a thicker pen (grey-level dilation by
+# `tutorial_lib.core.transforms.pen_shift` imitates a different writer: a thicker pen (grey-level dilation by
 # one pixel) and slightly smaller writing (a 0.9 zoom about the centre). Same digits, written
 # differently — a person reads both rows without effort.
 
 # %%
 x_test, y_test = load_digits_tensors("test")
 x_test, y_test = x_test.to(DEVICE), y_test.to(DEVICE)
-x_shift = line.pen_shift(x_test)
+x_shift = pen_shift(x_test)
 show_images(torch.cat([x_test[:8], x_shift[:8]]).cpu(),
             [f"ID: {y}" for y in y_test[:8].tolist()] + ["shifted"] * 8, ncols=8, size=1.4,
             suptitle=f"digits test (top) and pen_shift(thickness={line.SHIFT['thickness']}, "
@@ -80,7 +81,7 @@ takeaway(f"the shift adds {float(x_shift.sum() / x_test.sum() - 1):.0%} ink and 
 # %% [markdown]
 # ## 2. A family of models
 #
-# `scripts/train_line_models.py` trained 48 small models on the digits training split (no
+# `python scripts/train.py line_models` trained 48 small models on the digits training split (no
 # augmentation): linear classifiers, two-layer MLPs and two-layer CNNs; several widths; input
 # average-pooled to 8×8, 16×16 or 32×32; 50 to 1,200 training images; 3 or 15 epochs. Their ID and
 # shifted test accuracies ship as a table (`data/line/line_models.csv`, sha256-checked). So that
@@ -103,7 +104,7 @@ kit = {}
 KIT_MODELS = PROFILE.models if PROFILE.name == "quick" else {}  # the digit ViT and CNN
 for role, name in KIT_MODELS.items():
     live_models[f"kit {role}"] = models.load_model(name, device=DEVICE)
-    kit[role] = line.evaluate(live_models[f"kit {role}"])
+    kit[role] = line.id_and_shifted_accuracy(live_models[f"kit {role}"])
     print(f"kit {role} ({name}): ID {kit[role]['acc_id']:.3f}  shifted {kit[role]['acc_ood']:.3f}")
 
 # %%
@@ -268,14 +269,14 @@ assert abs(table.er.mean()) < 0.03  # the family is centred on its line
 # %%
 thick_grid, scale_grid = [-1, 0, 1, 2], [0.9, 1.0]
 x_grid, y_grid = x_test[:150], y_test[:150]
-grid_acc = {(t, s): {k: accuracy(m, line.pen_shift(x_grid, t, s), y_grid)
+grid_acc = {(t, s): {k: accuracy(m, pen_shift(x_grid, t, s), y_grid)
                      for k, m in live_models.items()} for t in thick_grid for s in scale_grid}
 
 
 def show_shift(thickness: int = 1, scale: float = 0.9) -> None:
     """Six shifted digits and the live models' accuracy at (thickness, scale) vs unshifted."""
     _, axes = plt.subplots(1, 2, figsize=(12, 3), gridspec_kw={"width_ratios": [1.4, 1]})
-    strip = line.pen_shift(x_test[:6], thickness, scale)
+    strip = pen_shift(x_test[:6], thickness, scale)
     axes[0].imshow(torch.cat(list(strip[:, 0]), dim=1).cpu(), cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(f"pen_shift(thickness={thickness}, scale={scale})")
     axes[0].axis("off")

@@ -54,7 +54,7 @@ from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.plotting import COLORS, takeaway
 
 PROFILE, DEVICE = setup_notebook()
-CFG = gm.settings()
+CFG = gm.knobs()
 D, SIGMA, EPS = CFG["d"], CFG["sigma"], CFG["eps"]
 MU = gm.default_mean(D)
 print("lesson settings:", CFG)

@@ -23,7 +23,7 @@
 # - See why FT changes features only inside the ID subspace, and what that does OOD.
 # - Measure feature distortion, and compare the paper's ordering with a real encoder.
 #
-# **Run time**: quick profile (default) about 12 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; FT and LP-FT digit models ship as checkpoints made by `scripts/train_lpft_digits.py`).
+# **Run time**: quick profile (default) about 12 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; FT and LP-FT digit models ship as checkpoints made by `python scripts/train.py lpft_ft_cnn_digits lpft_lpft_cnn_digits`).
 # Full profile (`FRFM_PROFILE=full`: a larger toy; a pretrained timm ViT-S/16 fine-tuned live on
 # 100 CIFAR-10 images per class, CIFAR-10 downloaded once) about 10 minutes on a GPU (estimate).
 
@@ -48,13 +48,14 @@ import pandas as pd
 import torch
 from IPython.display import display
 
-from tutorial_lib.core import checks, models, verdict, widgets
+from tutorial_lib.core import checks, models, verdict, widgets, zoo
+from tutorial_lib.core.fit import accuracy
 from tutorial_lib.transfer import lpft
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.plotting import COLORS, show_images, takeaway
 
 PROFILE, DEVICE = setup_notebook()
-CFG = lpft.settings()
+CFG = lpft.knobs()
 RECIPE_COLORS = {"LP": COLORS["other"], "FT": COLORS["cnn"], "LP-FT": COLORS["vit"]}
 print("lesson settings:", CFG)
 
@@ -218,7 +219,7 @@ widgets.slider_explorer(show_trace, step=ipywidgets.IntSlider(value=50, min=0, m
 # scans; OOD test = the same scans rotated by 30° or written with a bolder pen (grey-level
 # dilation) — shifts the fine-tuning data never shows. LP is fitted here (features + logistic
 # regression: seconds); FT and LP-FT fine-tune all 0.7M weights with the same recipe (AdamW,
-# 15 epochs, lr 3e-4) and ship as checkpoints from `scripts/train_lpft_digits.py`, which also
+# 15 epochs, lr 3e-4) and ship as checkpoints from `python scripts/train.py lpft_ft_cnn_digits lpft_lpft_cnn_digits`, which also
 # recorded 3 seeds. **Full profile**: a pretrained timm ViT-S/16, 100 CIFAR-10 images per class,
 # the same shifts, all trained live.
 #
@@ -232,14 +233,11 @@ if PROFILE.name == "quick":
     image_results = {"LP": lp_result}
     trained = {}
     for recipe in ("FT", "LP-FT"):
-        trained[recipe] = models.load_or_train(
-            lpft.checkpoint_name(recipe, CFG["encoder"]), lambda: lpft.build_probed(CFG["encoder"]),
-            lambda m, r=recipe: lpft.transfer_recipe(m, r, CFG["encoder"], CFG["shots"], CFG["ft_epochs"],
-                                                     CFG["ft_lr"], seed=PROFILE.seed)).to(DEVICE)
+        trained[recipe] = zoo.load(lpft.checkpoint_name(recipe, CFG["encoder"]), DEVICE)
     (x_few, y_few), image_tests = lpft.digits_transfer_data(CFG["shots"], PROFILE.seed)
     image_tests = {k: (x.to(DEVICE), y.to(DEVICE)) for k, (x, y) in image_tests.items()}
     for recipe, m in trained.items():
-        image_results[recipe] = {"accuracy": {k: lpft.accuracy(m, *t) for k, t in image_tests.items()},
+        image_results[recipe] = {"accuracy": {k: accuracy(m, *t) for k, t in image_tests.items()},
                                  "feature_change": lpft.feature_distortion(
                                      encoder, m.encoder, image_tests["ID (clean test)"][0])}
 else:  # full profile: pretrained ImageNet ViT, CIFAR-10 (downloaded once), trained live on the GPU
@@ -284,9 +282,9 @@ takeaway(f"this run (one seed): mean OOD accuracy LP {ood['LP']:.1%}, FT {ood['F
 
 # %%
 if PROFILE.name == "quick":
-    recorded = {"LP": models.checkpoint_metrics(lpft.checkpoint_name("FT", CFG["encoder"]))["lp_seeds"]}
+    recorded = {"LP": zoo.metrics(lpft.checkpoint_name("FT", CFG["encoder"]))["lp_seeds"]}
     for recipe in ("FT", "LP-FT"):
-        recorded[recipe] = models.checkpoint_metrics(lpft.checkpoint_name(recipe, CFG["encoder"]))["seeds"]
+        recorded[recipe] = zoo.metrics(lpft.checkpoint_name(recipe, CFG["encoder"]))["seeds"]
     per_run = {r: pd.DataFrame([run["accuracy"] for run in runs_]) for r, runs_ in recorded.items()}
     for r in per_run:
         per_run[r]["OOD mean"] = per_run[r][ood_cols].mean(axis=1)
@@ -295,7 +293,7 @@ if PROFILE.name == "quick":
     seed_table["paper (Kumar et al., avg. over their shifts)"] = [
         "reference", "+2% ID, −7% OOD vs LP", "+1% ID, +10% OOD vs FT"]
     print(f"mean over {len(recorded['FT'])} seeds (command: "
-          f"{models.checkpoint_metrics(lpft.checkpoint_name('FT', CFG['encoder']))['command']})")
+          f"{zoo.metrics(lpft.checkpoint_name('FT', CFG['encoder']))['command']})")
     display(seed_table.round(3))
     image_claims = []
     for cid, text, col, a, b, direction, paper in [

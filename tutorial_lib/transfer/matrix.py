@@ -175,9 +175,12 @@ for _profile in KNOBS:
                      description=f"{PRETRAININGS[_which][2]} pre-trained encoder ({_profile})")
 
 
-def load_encoder(which: str, device: torch.device | str | None = None) -> nn.Module:
-    """A shipped pre-trained encoder of the active profile (eval mode, sha256-checked)."""
-    return zoo.load(encoder_name(which), device)
+def load_encoder(which: str, device: torch.device | str | None = None,
+                 train: bool = False) -> nn.Module:
+    """A pre-trained encoder of the active profile (eval mode, sha256-checked). A missing one is an
+    error naming its training command, unless ``train=True`` (the full profile's notebook asks for
+    that: no full-profile encoder ships, and pre-training takes hours on a GPU)."""
+    return zoo.load(encoder_name(which), device, train=train)
 
 
 def sparse_finetune(pretrained: nn.Module, dense_tuned: nn.Module, sparsity: float,
