@@ -36,7 +36,7 @@ from tutorial_lib.code.attacks import program_losses
 from tutorial_lib.code.dataset import normalize_function, split_identifier
 from tutorial_lib.code.metrics import copy_frequent_baseline
 from tutorial_lib.code.model import ROBUST, STANDARD, make_batch, predict_tokens
-from tutorial_lib.code.obfuscate import _Renamer
+from tutorial_lib.code.obfuscate import Renamer
 from tutorial_lib.code.train import evaluate_f1, evaluation_report
 
 SRC = '''def count_words(text, min_len=1):
@@ -81,7 +81,8 @@ def test_rename_sites_rules():
     g(a=c)
     return [x for x in args] + [e for e in kw]
 '''
-    assert rename_sites(src) == ["b", "args", "kw", "c"]  # not self, a (keyword), G, os, inner, x
+    assert rename_sites(src) == ["args", "kw", "c"]  # not self, a, b (keyword-passable), G, os, inner, x
+    assert rename_sites(src, parameters=True) == ["b", "args", "kw", "c"]  # interface-changing
     assert rename_sites("def f(x):\n    return eval('x')") == []
 
 
@@ -115,7 +116,7 @@ def test_bad_inputs_are_clear_errors():
 
 def _unrename(src: str, new: str, old: str) -> str:
     tree = ast.parse(src)
-    _Renamer({new: old}).visit(tree)
+    Renamer({new: old}).visit(tree)
     return ast.dump(tree)
 
 
@@ -140,7 +141,7 @@ def test_obfuscations_preserve_ast_and_match_token_edits():
             assert ast.unparse(fn2.body[0]) == "zinsert = None"
             fn2.body = fn2.body[1:]
         back = {v: k for k, v in edits.items() if k != INSERT}
-        _Renamer(back).visit(tree2)
+        Renamer(back).visit(tree2)
         assert ast.dump(tree2) == orig
         n_sites += len(p.sites) - 1
     assert n_sites > 400  # real functions offer sites
