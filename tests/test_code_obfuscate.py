@@ -6,6 +6,7 @@ filters a function or a variant out because the transform broke it.
 """
 
 import __future__
+
 import ast
 import builtins
 import copy
@@ -17,7 +18,6 @@ import random
 import signal
 import symtable
 import sys
-import textwrap
 
 import pytest
 
@@ -176,7 +176,7 @@ PROBES = {
     "kwonly": ("def scale(values, *, factor=2):\n    out = [v * factor for v in values]\n    return out",
                [(([1, 2],), {"factor": 3}), (([1],), {})]),
     # 2. same-name default, evaluated in the enclosing scope
-    "same_default": ("def lookup(key, _cache=_cache):\n    hit = _cache.get(key)\n    if hit is None:\n"
+    "same_default": ("def lookup(key, _cache=_cache):\n    hit = _cache.get(key)\n    if hit is None:\n"  # noqa: ISC004
                      "        hit = _cache[key] = len(str(key))\n    return hit", [(("ab",), {}), ((3,), {})]),
     # 3. frame introspection
     "getframe": ("def peek(a):\n    total = a + 1\n    return sys._getframe().f_locals['total']",
@@ -190,7 +190,7 @@ PROBES = {
     # 6. locals() sees an inserted variable
     "locals": ("def snapshot(a):\n    b = a * 2\n    return sorted(locals())", [((1,), {})]),
     # 7. an insert inside a nested Enum body would create a member
-    "enum": ("def colours(n):\n    class Colour(enum.Enum):\n        RED = 1\n        BLUE = 2\n"
+    "enum": ("def colours(n):\n    class Colour(enum.Enum):\n        RED = 1\n        BLUE = 2\n"  # noqa: ISC004
              "    k = n\n    return [m.name for m in Colour][:k]", [((2,), {})]),
     # 8. `if False: yield` would make a generator
     "yield": ("def plain(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total",
@@ -198,10 +198,10 @@ PROBES = {
     # 9. a dead binding of an imported name would shadow it (UnboundLocalError)
     "shadow_import": ("def base(p):\n    name = os.path.basename(p)\n    return name", [(("/a/b.txt",), {})]),
     # 10. a decorator argument that is also a parameter name
-    "decorator": ("def cached(size, x):\n    @functools.lru_cache(maxsize=size)\n    def sq(v):\n"
+    "decorator": ("def cached(size, x):\n    @functools.lru_cache(maxsize=size)\n    def sq(v):\n"  # noqa: ISC004
                   "        return v * v\n    return sq(x) + sq.cache_info().maxsize", [((2, 3), {})]),
     # 11. the notebook's showcase, called by keyword
-    "rgb": ("def rgb_to_hsv(r, g, b):\n    maxc = max(r, g, b)\n    minc = min(r, g, b)\n    v = maxc\n"
+    "rgb": ("def rgb_to_hsv(r, g, b):\n    maxc = max(r, g, b)\n    minc = min(r, g, b)\n    v = maxc\n"  # noqa: ISC004
             "    if minc == maxc:\n        return (0.0, 0.0, v)\n    s = (maxc - minc) / maxc\n    return (s, v)",
             [((), {"r": 0.2, "g": 0.4, "b": 0.9}), ((0.5, 0.5, 0.5), {})]),
     # 12. vars() in a format call
@@ -214,16 +214,16 @@ PROBES = {
     # 15. a local named in a string another API resolves (format_map with a dict of locals)
     "string_name": ("def fmt(a):\n    count = a\n    return '%(count)s' % {'count': count}", [((4,), {})]),
     # 16. comprehension variable with the same name as a local, and a walrus binding
-    "comprehension": ("def comp(vals):\n    x = 5\n    ys = [x for x in vals]\n    zs = [(y := v) for v in vals]\n"
+    "comprehension": ("def comp(vals):\n    x = 5\n    ys = [x for x in vals]\n    zs = [(y := v) for v in vals]\n"  # noqa: ISC004
                       "    return (x, ys, zs, y)", [(([1, 2],), {})]),
     # 17. nonlocal in a nested function
-    "nonlocal": ("def counter(n):\n    c = 0\n    def inc():\n        nonlocal c\n        c += 1\n"
+    "nonlocal": ("def counter(n):\n    c = 0\n    def inc():\n        nonlocal c\n        c += 1\n"  # noqa: ISC004
                  "    for _ in range(n):\n        inc()\n    return c", [((3,), {})]),
     # 18. except-as capture is deleted at the end of the handler
-    "except_as": ("def safe(d):\n    err = 'none'\n    try:\n        v = d['k']\n    except KeyError as e:\n"
+    "except_as": ("def safe(d):\n    err = 'none'\n    try:\n        v = d['k']\n    except KeyError as e:\n"  # noqa: ISC004
                   "        v = str(e)\n    return (v, err)", [(({},), {}), (({'k': 1},), {})]),
     # 19. identity with True/False and a match on True
-    "true_false": ("def tf(v):\n    ok = v is True\n    match v:\n        case True:\n            r = 'T'\n"
+    "true_false": ("def tf(v):\n    ok = v is True\n    match v:\n        case True:\n            r = 'T'\n"  # noqa: ISC004
                    "        case _:\n            r = False\n    return (ok, r, not False)", [((True,), {}), ((1,), {})]),
     # 20. a generator: inserted code may not change what is yielded
     "generator": ("def gen(n):\n    i = 0\n    while i < n:\n        yield i\n        i += 1", [((3,), {})]),
@@ -345,7 +345,6 @@ def test_property_every_transform_keeps_behaviour_on_real_functions(monkeypatch,
             n_var, n_exec, b = behaviour_mismatches(src, {"__builtins__": builtins, "__name__": "prop"}, calls)
             bad += [(r["name"],) + x for x in b]
             sites = ob.rename_sites(src)
-            fn = ast.parse(src).body[0]
             stats["functions"] += 1
             stats["variants"] += n_var
             stats["executions"] += n_exec

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from tutorial_lib.core.config import get_profile
+
 from .dataset import (
     BOS,
     EOS,
@@ -22,7 +23,6 @@ from .dataset import (
     UNK,
     Vocab,
     load_vocab,
-    model_input,
 )
 
 # Lesson knobs per profile (model size, input window, training budget).

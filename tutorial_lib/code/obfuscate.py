@@ -213,7 +213,9 @@ class Renamer(ast.NodeTransformer):
 
 def check_new_name(source: str, new: str, taken: set[str] | None = None) -> None:
     """ValueError unless ``new`` is a fresh identifier for the function in ``source``."""
-    if not isinstance(new, str) or not new.isidentifier() or new in RESERVED or new.startswith("__"):
+    if not isinstance(new, str):
+        raise TypeError(f"A new name must be a string, got {type(new).__name__}.")
+    if not new.isidentifier() or new in RESERVED or new.startswith("__"):
         raise ValueError(f"{new!r} is not a usable new name: it must be a Python identifier that "
                          "is not a keyword, a builtin, self, cls or dunder.")
     if new in (taken if taken is not None else identifiers(source)):
@@ -303,7 +305,7 @@ def check_dead(stmts: list[ast.stmt], taken: set[str]) -> None:
         if not _is_dead_false(s):
             for n in ast.walk(s):
                 if not isinstance(n, _CONST_NODES) or (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)):
-                    raise ValueError(f"{ast.unparse(s)!r} is not dead code: use `if False: ...` or "
+                    raise ValueError(f"{ast.unparse(s)!r} is not dead code: use `if False: ...` or "  # noqa: TRY004
                                      "assign constants to fresh names (no calls, no reads).")
     clash = sorted(n for n in _bound_names(stmts) if n in taken or n in RESERVED or n.startswith("__"))
     if clash:

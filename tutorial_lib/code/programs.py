@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 import torch
 
-from .dataset import TOKEN_RE, Vocab, function_name, normalize_function, split_identifier, tokenize_code
+from .dataset import (
+    TOKEN_RE,
+    Vocab,
+    function_name,
+    normalize_function,
+    split_identifier,
+    tokenize_code,
+)
 from .model import NamePredictor, make_batch
 from .obfuscate import RESERVED, identifiers, insert_lines, insert_many, rename_many, rename_sites
 

@@ -29,7 +29,14 @@ import torch
 
 from .dataset import Vocab, split_identifier
 from .model import NamePredictor, make_batch
-from .programs import Program, apply_edits, candidate_tokens, is_insert, program_losses, random_edits
+from .programs import (
+    Program,
+    apply_edits,
+    candidate_tokens,
+    is_insert,
+    program_losses,
+    random_edits,
+)
 
 
 def project_capped_simplex(v: torch.Tensor, k: torch.Tensor, mask: torch.Tensor,

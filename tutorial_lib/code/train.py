@@ -12,9 +12,10 @@ from collections.abc import Callable
 import torch
 
 from tutorial_lib.core.config import get_profile
+
+from .attacks import gradient_step
 from .dataset import Vocab, load_corpus, load_vocab, tokenize_code
 from .metrics import copy_frequent_baseline, most_frequent_name_baseline, subtoken_f1
-from .attacks import gradient_step
 from .model import ROBUST, NamePredictor, base_name, make_batch, mean_loss, predict_tokens
 from .programs import apply_edits, candidate_tokens, make_program, random_edits
 

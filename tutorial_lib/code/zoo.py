@@ -13,6 +13,7 @@ import torch
 from tutorial_lib.core import models, zoo
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.device import device as default_device
+
 from .dataset import load_vocab, model_input
 from .model import ROBUST, STANDARD, NamePredictor, build_model, checkpoint_name, predict_tokens
 from .train import train_for_checkpoint
