@@ -417,13 +417,8 @@ v_sites = verdict.claim(id="04-site-selection", notebook="04",
                         claim=f"optimised site selection lowers F1 more than random sites (same AO content, k={ks})",
                         source="Srikant et al. 2021", effect=e_sites[0], interval=e_sites[1:], n=N_EVAL,
                         direction="greater", uncertainty="paired bootstrap")
-c_rsg = ROWS["standard"][("random_site_grad", ks, "optimise")]["counts"]
-c_gsg = ROWS["standard"][("grad_site_grad", ks, "optimise")]["counts"]
-e_onestep = code_eval.f1_interval(c_rsg, c_gsg)
 print(f"\nsites per program: median {np.median(n_sites):.0f}, {np.mean(n_sites > ks):.0%} have more than {ks}, "
       f"{np.mean(n_sites > K):.0%} more than {K}")
-print(f"one-step version of the same question (grad sites vs random sites, k={ks}): "
-      f"{e_onestep[0]:+.3f} [{e_onestep[1]:+.3f}, {e_onestep[2]:+.3f}] F1")
 takeaway(f"optimised content: F1 {e_content[0]:+.3f} [{e_content[1]:+.3f}, {e_content[2]:+.3f}] lower than random "
          f"({v_content.verdict}); optimised sites over random sites with the same content optimiser: "
          f"{e_sites[0]:+.3f} [{e_sites[1]:+.3f}, {e_sites[2]:+.3f}] ({v_sites.verdict}).")
