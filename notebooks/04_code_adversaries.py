@@ -562,10 +562,11 @@ widgets.slider_explorer(
 #   everything the tests throw at them, *because* the transforms refuse what they cannot prove
 #   safe by scope analysis (frame readers, class bodies, decorators, defaults, keyword-passable
 #   parameters). They still change the predictions.
-# - Optimised content hurts far more than random obfuscation at the same budget; whether
-#   optimised *site selection* adds to that is the second verdict of section 4, printed above
-#   with its interval, and the per-program worst case over all attacks (random search included)
-#   is the number to report.
+# - On the standard model, optimised content hurts far more than random obfuscation at the same
+#   budget (first verdict of section 4); whether optimised *site selection* adds to that is the
+#   second verdict, printed with its interval. Which attack is strongest depends on the model
+#   (compare the two columns of the table: gradient-free random search against the adversarially
+#   trained one), so the per-program worst case over all attacks is the number to report.
 # - Under attack the copy mechanism copies the attacker's words.
 # - Adversarial training on random-site obfuscations, at equal epochs: the verdict and the clean
 #   cost are in section 6.
