@@ -101,7 +101,8 @@ def attack(model: NamePredictor, programs: list[Program], vocab: Vocab, kind: st
            **relaxed: object) -> list[dict]:
     """Edits ({site: new name}) for each program: ``kind`` in ``ATTACKS``, at most ``k`` sites.
 
-    The model is put in eval mode. Gradient attacks start from the random attack of the same seed.
+    The model is put in eval mode. ``random_search`` and ``random_site_grad`` start from the random
+    attack of the same seed; ``ao``/``jo`` from their own random draw.
     ``restarts``: draws of ``random_search``; ``relaxed``: options of ``relaxed_attack`` (``ao``/``jo``)."""
     if kind not in ATTACKS:
         raise ValueError(f"Unknown attack {kind!r}; choose one of {ATTACKS}.")

@@ -80,15 +80,13 @@ def table_specs(model_name: str) -> list[tuple[str, int, dict]]:
     return specs + [("ao", SELECT_K, {"steps": 3}), ("ao", SELECT_K, {"steps": 3, "sites": "random"})]
 
 
-def run_table(model_name: str, n: int = 1000, log=print, specs: list | None = None,
+def run_table(model: NamePredictor, model_name: str, n: int = 1000, log=print, specs: list | None = None,
               smoothing: bool | None = None) -> dict:
     """Attack the first ``n`` test functions with ``table_specs``; also the AO loss per step with
     and without smoothing on the first ``N_SMOOTH``. Returns a JSON-able dict."""
     from .dataset import load_functions, load_vocab
     from .programs import make_program
     from .relaxed import relaxed_attack
-    from .zoo import load_name_model
-    model = load_name_model(model_name, "cpu")
     vocab = load_vocab()
     recs = load_functions("test", n=n)
     programs = [make_program(r["source"], r["target"], model.max_len, normalized=True) for r in recs]
@@ -119,14 +117,14 @@ def run_table(model_name: str, n: int = 1000, log=print, specs: list | None = No
                      for r in rows], "smoothing": curves}
 
 
-def write_table(model_name: str, n: int = 1000) -> dict:
+def write_table(model: NamePredictor, model_name: str, n: int = 1000) -> dict:
     """Run ``run_table`` and write ``data/code/attack_table_NAME.json.gz``; returns a summary."""
     import gzip
     import json
 
     from tutorial_lib.core import data
     t0 = time.perf_counter()
-    out = run_table(model_name, n)
+    out = run_table(model, model_name, n)
     out["seconds"] = round(time.perf_counter() - t0, 1)
     path = data.data_path(f"code/attack_table_{model_name}.json.gz")
     with gzip.open(path, "wt", encoding="utf-8") as f:

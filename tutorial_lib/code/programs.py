@@ -52,6 +52,7 @@ class Program:
     sites: list[str]  # renameable names visible in the model's window, then insert sites
     taken: set[str]  # identifiers the function already spells
     insert_pos: dict[str, int]  # insert site -> token index of the statement it precedes
+    starts: list[int] | None = None  # per subtoken, the source offset of its token (occurrence id)
 
 
 def _subtoken_starts(src: str, name: str) -> list[int]:
@@ -77,8 +78,8 @@ def make_program(source: str, target: list[str] | None = None, max_len: int = 12
     visible = set(orig[:max_len])
     sites = [s for s in rename_sites(src) if s in visible]
     insert_pos: dict[str, int] = {}
+    starts = _subtoken_starts(src, name)
     if insert:
-        starts = _subtoken_starts(src, name)
         line_off = [0]
         for ln in src.split("\n"):
             line_off.append(line_off[-1] + len(ln) + 1)
@@ -92,7 +93,7 @@ def make_program(source: str, target: list[str] | None = None, max_len: int = 12
             if i is not None and i < max_len:
                 insert_pos[f"{INSERT}{line}>"] = i
     return Program(src, name, toks, orig, target if target is not None else split_identifier(name),
-                   sites + list(insert_pos), identifiers(src), insert_pos)
+                   sites + list(insert_pos), identifiers(src), insert_pos, starts)
 
 
 def apply_edits(p: Program, edits: dict[str, str]) -> tuple[list[str], dict[str, list[int]]]:
@@ -104,18 +105,19 @@ def apply_edits(p: Program, edits: dict[str, str]) -> tuple[list[str], dict[str,
     for s in edits:
         if is_insert(s):
             at[p.insert_pos[s]] = s
+    starts = p.starts or list(range(len(p.tokens)))
     prev = None
     for i, (t, o) in enumerate(zip(p.tokens, p.origins)):
         if i in at:
             pos[at[i]].append(len(out))
             out += [edits[at[i]], "=", "none"]
         if o is not None and o in edits:
-            if prev != o:  # one occurrence may span several subtokens
+            if prev != starts[i]:  # one occurrence may span several subtokens
                 pos[o].append(len(out))
                 out.append(edits[o])
         else:
             out.append(t)
-        prev = o
+        prev = starts[i]
     return out, pos
 
 

@@ -75,4 +75,4 @@ def predict_names(sources: Sequence[str] | str, model: NamePredictor | None = No
 def make_code_attack_tables() -> dict:
     """Every attack of notebook 04 on 1,000 test functions, both models (one CPU thread: ~40 min)."""
     from .evaluate import write_table
-    return {m: write_table(m) for m in (STANDARD, ROBUST)}
+    return {m: write_table(load_name_model(m, "cpu"), m) for m in (STANDARD, ROBUST)}
