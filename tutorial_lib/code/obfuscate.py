@@ -358,7 +358,11 @@ def insert_lines(source: str) -> list[int]:
     if reads_frame(fn):
         return []
     doc = fn.body[0] if _has_docstring(fn) else None
-    return [s.lineno for _, _, s in own_blocks(fn) if s is not doc]
+    text = source.split("\n")
+    # not before an `elif`: it would be rewritten as `else:` + `if` (same behaviour, other tokens)
+    # nor before a decorated def/class (its line is the `def`, after the decorators)
+    return [s.lineno for _, _, s in own_blocks(fn) if s is not doc and
+            not text[s.lineno - 1].lstrip().startswith("elif ") and not getattr(s, "decorator_list", None)]
 
 
 def insert_many(source: str, inserts: dict[int, str]) -> str:
