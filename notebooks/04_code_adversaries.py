@@ -26,7 +26,7 @@
 # - See the copy mechanism copy the attacker's words.
 # - Compare a standard and an adversarially trained model, clean and under the worst attack.
 #
-# **Run time**: quick profile about 60 s on a 2-core CPU (the last cell reports this run). The
+# **Run time**: quick profile about 20 s on a 2-core CPU (the last cell reports this run). The
 # attack table over 1,000 test functions (every attack, both models) is computed once by
 # `python -c "from tutorial_lib import zoo; zoo.train('code_attack_tables')"` (the seconds per
 # attack are printed in section 4) and shipped with its sha256; this notebook re-scores its edits of 128 functions live to show that it is
