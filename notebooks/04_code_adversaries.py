@@ -9,25 +9,36 @@
 # does* change *what the model says*? Renaming a local variable or inserting a statement that never
 # runs is such a change: an **obfuscation**. Ramakrishnan et al. (2020) and Yefet et al. (2020)
 # showed that optimised obfuscations fool code-summarization models, and Srikant et al. (ICLR 2021)
-# showed that *where* to obfuscate (site selection) matters as much as *how* (site content): both
-# can be optimised with first-order information. Adversarial training on obfuscated programs (or
-# contrastive training, ContraCode, Jain et al. 2021) is the defence. This notebook does all of it
-# on real Python code with a model trained by this kit.
+# optimised both *where* to obfuscate (site selection) and *what* to write there (site content)
+# with first-order information. Adversarial training on obfuscated programs (or contrastive
+# training, ContraCode, Jain et al. 2021) is the defence. This notebook does the attacks and the
+# adversarial-training comparison on real Python code with a model trained by this kit, checks
+# that the obfuscations really keep behaviour, and asks whether optimised site selection adds
+# anything to optimised content here.
 #
 # **Learning goals**
 # - Frame code summarization as function-name prediction (code2seq) and score it with subtoken F1.
-# - Write the two obfuscations (rename, insert dead code) and check that they preserve semantics.
-# - Attack a name predictor with random and gradient-optimised site content and site selection,
-#   and see the copy mechanism copy the attacker's words.
-# - Compare a standard and an adversarially trained model, clean and under attack.
+# - Write the obfuscations (rename, insert dead code, rewrite True/False), see which names are
+#   *unsafe* to rename, and check behaviour by execution with positional and keyword calls.
+# - Attack a name predictor with random search, one-step gradient attacks and the papers'
+#   optimiser (relaxed site vector + content simplex, AO/JO, randomized smoothing), with paired
+#   bootstrap intervals over 1,000 held-out functions and the per-program worst case.
+# - See the copy mechanism copy the attacker's words.
+# - Compare a standard and an adversarially trained model, clean and under the worst attack.
 #
-# **Run time**: quick profile about 25 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; the last cell reports this run);
-# full profile (a bigger model, more test functions, your own folder of Python
-# files) a few minutes on a GPU (estimate).
+# **Run time**: quick profile about 20 s on a 2-core CPU (the last cell reports this run). The
+# attack table over 1,000 test functions (every attack, both models) is computed once by
+# `python -c "from tutorial_lib import zoo; zoo.train('code_attack_tables')"` (the seconds per
+# attack are printed in section 4) and shipped with its sha256; this notebook re-scores its edits of 128 functions live to show that it is
+# what this code computes, and computes every interval and verdict live. Full profile (a bigger
+# model, your own folder of Python files): a GPU.
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
-import os, subprocess, sys
+import os
+import subprocess
+import sys
+
 KIT_REPO = "https://github.com/frfm-kit/foundational-robustness-kit"  # scripts/set_repo_url.py
 KIT_REF = "v0.1.0"
 if "google.colab" in sys.modules and not os.path.isdir("/content/frfm-kit"):
@@ -50,21 +61,21 @@ import time
 import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
-from tutorial_lib.core import checks, models, widgets
 from tutorial_lib import code
-from tutorial_lib.code import attacks as code_attacks
+from tutorial_lib.code import evaluate as code_eval
+from tutorial_lib.code import programs as code_programs
 from tutorial_lib.code import train as code_train
-from tutorial_lib.code.evaluate import N_EVAL, attack_table
 from tutorial_lib.code.metrics import copy_frequent_baseline, most_frequent_name_baseline
+from tutorial_lib.code.model import make_batch
+from tutorial_lib.core import checks, models, verdict, widgets
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import data_path
 from tutorial_lib.core.plotting import COLORS, takeaway
 
 PROFILE, DEVICE = setup_notebook()
 T_START = time.perf_counter()
-N_EVAL = N_EVAL[PROFILE.name]  # test functions attacked live (tutorial_lib.code.evaluate)
-print(f"attacking {N_EVAL} held-out test functions")
 
 # %% [markdown]
 # ## 1. The task: predict a function's name from its body
@@ -102,53 +113,56 @@ print("target:", example["target"])
 # `tutorial_lib.code.model.NamePredictor`: a 2-layer pre-LN transformer encoder over the body's
 # subtokens and a GRU decoder that, at each step, mixes a distribution over the vocabulary with a
 # **copy distribution** over the input positions (a pointer-generator, See et al. 2017): names
-# often reuse subtokens of the body. Two checkpoints ship, trained by
-# `scripts/train_code_models.py` with the *same* number of steps: a standard one and an
-# adversarially trained one (section 5). We score subtoken precision / recall / F1 (code2seq's
-# definition) on held-out test files, beside two baselines that need no neural network.
+# often reuse subtokens of the body. Two checkpoints ship in the kit's zoo (`code_names`,
+# `code_names_adv`), trained with the *same* number of steps: a standard one and an adversarially
+# trained one (section 6). We score subtoken precision / recall / F1 (code2seq's definition) on
+# 1,000 held-out test functions, with a 95% bootstrap interval, beside two baselines that need no
+# neural network.
 
 # %%
 std = code.load_name_model(code.STANDARD, DEVICE)
 rob = code.load_name_model(code.ROBUST, DEVICE)
 MODELS = {"standard": std, "adv. trained": rob}
+CKPT = {"standard": code.STANDARD, "adv. trained": code.ROBUST}
 MODEL_COLORS = {"standard": COLORS["other"], "adv. trained": COLORS["extra"]}
-for mname, ck in [("standard", code.STANDARD), ("adv. trained", code.ROBUST)]:
+for mname, ck in CKPT.items():
     meta = models.checkpoint_metrics(ck)
     print(f"{mname:>13}: {models.count_parameters(MODELS[mname]):,} parameters, {meta['steps_done']} "
-          f"steps ({meta['epochs_done']} epochs), {meta['train_seconds'] / 60:.0f} min on one CPU thread; F1 on "
-          f"all {meta['test_n']} test functions {meta['test']['f1']:.3f}")
+          f"steps ({meta['epochs_done']} epochs), {meta['train_seconds'] / 60:.0f} min on one CPU thread")
 
+TABLES = {m: code_eval.load_table(ck) for m, ck in CKPT.items()}
+N_EVAL = TABLES["standard"]["n"]
 eval_recs = test_recs[:N_EVAL]
-programs = [code.make_program(r["source"], r["target"]) for r in eval_recs]
+assert [r["name"] for r in eval_recs] == TABLES["standard"]["names"] == TABLES["adv. trained"]["names"]
+programs = [code.make_program(r["source"], r["target"], std.max_len, normalized=True) for r in eval_recs]
 trues = [p.target for p in programs]
+ROWS = {m: {(r["attack"], r["k"], r.get("opt_sites", "optimise")): r for r in t["rows"]} for m, t in TABLES.items()}
+clean_preds = {m: ROWS[m][("clean", 0, "optimise")]["preds"] for m in MODELS}
 train_targets = [r["target"] for r in code.load_functions("train", n=20000)]
-scores = {
-    "most frequent\nname subtokens": code.subtoken_f1([most_frequent_name_baseline(train_targets)] * len(trues), trues),
-    "copy 2 most frequent\nbody subtokens": code.subtoken_f1([copy_frequent_baseline(p.tokens) for p in programs], trues),
+counts = {
+    "most frequent\nname subtokens": code_eval.counts([most_frequent_name_baseline(train_targets)] * len(trues), trues),
+    "copy 2 most frequent\nbody subtokens": code_eval.counts([copy_frequent_baseline(p.tokens) for p in programs], trues),
+    "standard": ROWS["standard"][("clean", 0, "optimise")]["counts"],
+    "adv. trained": ROWS["adv. trained"][("clean", 0, "optimise")]["counts"],
 }
-clean_preds = {}
-for mname, m in MODELS.items():
-    clean_preds[mname] = code.predict_tokens(m, [p.tokens for p in programs], vocab)
-    scores[mname] = code.subtoken_f1(clean_preds[mname], trues)
+ci = {k: code_eval.f1_interval(c) for k, c in counts.items()}
 
 fig, ax = plt.subplots(figsize=(8, 3.4))
 colors = ["#999999", "#bbbbbb", MODEL_COLORS["standard"], MODEL_COLORS["adv. trained"]]
-ax.bar(list(scores), [s["f1"] for s in scores.values()], color=colors)
-ax.axhspan(0.3, 0.45, color="#dddddd", alpha=0.5, label="published Python name predictors (0.3–0.45)")
-ax.set_ylabel("subtoken F1"); ax.set_title(f"clean F1 on {len(programs)} held-out test functions")
-ax.legend(loc="upper left", fontsize=9)
+vals = [ci[k][0] for k in counts]
+ax.bar(list(counts), vals, color=colors,
+       yerr=[[v - ci[k][1] for v, k in zip(vals, counts)], [ci[k][2] - v for v, k in zip(vals, counts)]], capsize=4)
+ax.set_ylabel("subtoken F1"); ax.set_title(f"clean F1 on {N_EVAL:,} held-out test functions (95% bootstrap CI)")
 plt.show()
-f_freq, f_copy, f_std = (s_["f1"] for s_ in list(scores.values())[:3])  # baselines, standard
-verdict = "above" if f_std > f_copy else "NOT above"
+d_copy = code_eval.f1_interval(counts["standard"], counts["copy 2 most frequent\nbody subtokens"])
 std_meta = models.checkpoint_metrics(code.STANDARD)
-takeaway(f"the standard model reaches F1 {f_std:.3f} (P {scores['standard']['precision']:.3f}, "
-         f"R {scores['standard']['recall']:.3f}): {verdict} the copy baseline ({f_copy:.3f}) and far above "
-         f"'most frequent name' ({f_freq:.3f}); published models trained for GPU-hours on millions of "
-         f"functions reach 0.3–0.45 (this one saw {std_meta['steps_done'] * std_meta['batch_size']:,} "
-         f"training examples, {std_meta['epochs_done']:.1f} epochs, on one CPU thread).")
+takeaway(f"the standard model reaches F1 {ci['standard'][0]:.3f} [{ci['standard'][1]:.3f}, {ci['standard'][2]:.3f}], "
+         f"{d_copy[0]:+.3f} [{d_copy[1]:+.3f}, {d_copy[2]:+.3f}] over copying the body's two most frequent subtokens; "
+         f"it saw {std_meta['steps_done'] * std_meta['batch_size']:,} training examples "
+         f"({std_meta['epochs_done']:.1f} epochs) on one CPU thread.")
 
 # %%
-assert f_std > f_freq + 0.02, scores
+assert d_copy[1] > 0, d_copy
 for p, pred in list(zip(programs, clean_preds["standard"]))[:6]:
     print(f"{p.name:<32} predicted {'_'.join(pred)}")
 
@@ -159,7 +173,7 @@ for p, pred in list(zip(programs, clean_preds["standard"]))[:6]:
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
-for mname, ck in [("standard", code.STANDARD), ("adv. trained", code.ROBUST)]:
+for mname, ck in CKPT.items():
     hist = models.checkpoint_metrics(ck)["history"]
     ax.plot([h["step"] for h in hist], [h["val_f1"] for h in hist], "o-", color=MODEL_COLORS[mname], label=mname)
 ax.set_xlabel("training step (64 functions each)"); ax.set_ylabel("validation subtoken F1"); ax.legend()
@@ -174,12 +188,28 @@ takeaway(f"validation F1 changed {last_gain:+.3f} over the second half of traini
 # %% [markdown]
 # ## 3. Obfuscations that do not change what the program does
 #
-# Two transformations (Ramakrishnan et al. 2020; Srikant et al. 2021): **replace** — rename a
-# local variable or parameter everywhere — and **insert** — add a statement that has no effect.
-# The rename is a few lines on the abstract syntax tree; the hard part is *which* names are safe
-# (`code.rename_sites`: never `self`/`cls`, the function's own name, globals, imports, nested
-# definitions, builtins, names also used as keyword arguments or attributes, and nothing in
-# functions that call `eval`/`locals`).
+# Transformations from Ramakrishnan et al. (2020) and Srikant et al. (2021): **rename** a local
+# variable everywhere; **insert** a statement that has no effect before any statement (a dead
+# assignment `w = None`, an `if False:` block, or a `print` that never runs); **rewrite**
+# `True`/`False` as `not 0`/`not 1`. The rename is a few lines on the abstract syntax tree; the
+# hard part is *which* names are safe. `code.rename_sites` asks Python's own scope analysis
+# (`symtable`) for the function's locals and refuses a name when renaming it could change
+# behaviour:
+#
+# - the function can read its frame by name (`locals()`, `vars()`, `eval`, `exec`,
+#   `sys._getframe().f_locals`, …): no name at all, and no inserted code either;
+# - the name appears in a decorator, a default or an annotation (those run in the *enclosing*
+#   scope: `def f(key, _cache=_cache)`), inside a nested class body (assignments there become
+#   attributes: `getattr(Config, "x")`, `Enum` members), as a nested function's parameter, as an
+#   attribute or keyword name, or as a word inside a string;
+# - it is a **parameter a caller can pass by keyword**: renaming it changes the function's
+#   interface (`rgb_to_hsv(r=…, g=…, b=…)` would raise `TypeError`). We refuse these by default;
+#   `rename_sites(src, parameters=True)` returns them for experiments that accept an
+#   interface change. `*args`, `**kwargs` and positional-only parameters are safe.
+#
+# Inserted code binds only fresh names (spelled nowhere in the function), contains no
+# `yield`/`await`/`return`/`global`/`nonlocal` (an `if False: yield` still turns a function into a
+# generator), and goes only into the function's own scope (never a class body).
 
 # %%
 class RenameLocal(ast.NodeTransformer):
@@ -204,45 +234,66 @@ def my_rename(source: str, old: str, new: str) -> str:
 # %%
 src = inspect.getsource(colorsys.rgb_to_hsv)
 sites = code.rename_sites(src)
+print("safe sites:", sites, "  with interface-changing parameters:", code.rename_sites(src, parameters=True))
 renamed = my_rename(src, sites[0], "create")
-dead = code.insert_dead_code(renamed, 3, "if False:\n    download = None")
-print("sites:", sites, "\n"); print(dead)
+lines = code.insert_lines(renamed)
+dead = code.insert_many(renamed, {lines[0]: code.dead_statement("download", "if_false"),
+                                  lines[-1]: code.dead_statement("parse", "print")})
+dead = code.replace_true_false(dead)
+print(dead)
 env = {}
 exec(dead, vars(colorsys).copy(), env)  # noqa: S102  (our own obfuscated stdlib code)
 rng = np.random.default_rng(0)
 inputs = [tuple(rng.random(3)) for _ in range(200)]
-same = all(env["rgb_to_hsv"](*x) == colorsys.rgb_to_hsv(*x) for x in inputs)
-print(f"\nsame output on {len(inputs)} random colours: {same}")
+same_pos = all(env["rgb_to_hsv"](*x) == colorsys.rgb_to_hsv(*x) for x in inputs)
+same_kw = all(env["rgb_to_hsv"](r=x[0], g=x[1], b=x[2]) == colorsys.rgb_to_hsv(*x) for x in inputs)
+print(f"\nsame output on {len(inputs)} random colours: positional calls {same_pos}, keyword calls {same_kw}")
+bad = code.rename(src, "r", "create", parameters=True)  # the interface-changing kind
+env_bad = {}
+exec(bad, vars(colorsys).copy(), env_bad)  # noqa: S102
+try:
+    env_bad["rgb_to_hsv"](r=0.2, g=0.4, b=0.9)
+    kw_breaks = False
+except TypeError as err:
+    kw_breaks = True
+    print("renaming the parameter r instead:", err)
 print("prediction before:", code.predict_names(src, std), "  after:", code.predict_names(dead, std))
 
 # %%
-assert same and my_rename(src, sites[0], "create") == code.rename(src, sites[0], "create")
+assert same_pos and same_kw and kw_breaks and my_rename(src, sites[0], "create") == code.rename(src, sites[0], "create")
 
 # %% [markdown]
-# `tests/test_code.py` checks the same on hundreds of real functions (the AST equals the
-# original up to the renamed identifier / the inserted statement) and runs 16 standard-library
-# functions before and after every rename and insertion.
+# What the tests establish (not a proof): `tests/test_code_obfuscate.py` runs 20 functions written
+# to break the transforms (keyword-only parameters, same-name defaults, frame reads, class bodies,
+# `Enum`, `yield`, shadowed imports, decorators, closures called by keyword, …) and a property
+# test: 600 real functions of the shipped data set that take 1–4 plain arguments and use only
+# builtins, six generated inputs each, called positionally **and** by keyword, every transform
+# (each rename, all renames, dead code before every statement in each of the three kinds,
+# True/False, everything at once) executed and compared with the original (return value,
+# mutated arguments, exception type and message). Run
+# `pytest -s tests/test_code_obfuscate.py -k property` to see its counts. What changes by
+# design: a variable's name inside an error message, tracebacks and line numbers.
 #
 # ## 4. Attacks: where (site selection) and what (site content)
 #
-# A *site* is a renameable name or an inserted dead assignment `<new> = None`; every attacked site
-# ends up holding a fresh one-subtoken name. Three attackers with a budget of k sites:
+# A *site* is a renameable local or an insert site (a dead assignment `<word> = None` before one
+# of the function's statements); every attacked site ends up holding a fresh one-subtoken word.
+# With inserts before every statement a program has many sites; the attackers, each with a
+# budget of k sites:
 #
 # | attack | site | content |
 # |---|---|---|
 # | `random` | random | random vocabulary word (Ramakrishnan et al. 2020, baseline) |
-# | `random_site_grad` | random | the word with the largest **linearised loss increase** |
-# | `grad_site_grad` | the k sites with the largest gain | same (Srikant et al. 2021) |
+# | `random_search` | best of 20 random draws (gradient-free, about AO's budget of model evaluations) | random |
+# | `random_site_grad` | random | the word with the largest **linearised loss increase** (1 step) |
+# | `grad_site_grad` | the k sites with the largest linearised gain | same |
+# | `ao` / `jo` | relaxed site vector z ∈ [0,1]ˢ, 1ᵀz = k | simplex over words, projected gradient ascent (Srikant et al. 2021) |
 #
 # The content step is first order: with $g_p = \partial L/\partial e_p$ the loss gradient at the
 # embedding of input position $p$, replacing the site's word $w$ by $t$ changes the loss by about
 # $(E_t - E_w)\cdot\sum_{p \in \text{site}} g_p$. One backward pass scores every word at once:
 
 # %%
-import torch
-
-from tutorial_lib.code.model import make_batch
-
 p = next(q for q in programs if len(q.sites) >= 3)
 site = p.sites[0]
 toks, pos = code.apply_edits(p, {site: "tmp"})
@@ -253,59 +304,178 @@ g_site = g[0, pos[site]].sum(0)                      # dL/d(embedding of the sit
 E = std.emb.weight.detach()
 gain = (E - E[vocab.id("tmp")]) @ g_site             # linearised loss change, every word at once
 allowed = torch.zeros(len(vocab), dtype=torch.bool)
-allowed[code_attacks.candidate_tokens(vocab)] = True
+allowed[code_programs.candidate_tokens(vocab)] = True
 gain[~allowed.to(gain.device)] = -float("inf")
-print(f"{p.name}: renaming {site!r}; best replacements:", [vocab.itos[i] for i in gain.topk(8).indices.tolist()])
+print(f"{p.name}: site {site!r}; best replacements:", [vocab.itos[i] for i in gain.topk(8).indices.tolist()])
 
 # %% [markdown]
-# `code.attack` runs this batched (here with one step; `steps=2` refines once more), and keeps per program the
-# highest-loss candidate (the clean program included), so it never *lowers* the loss it maximises.
-# Now the table: subtoken F1 clean and under each attack at k = 1 and k = 5 sites, for both models
-# (each attacked with gradients of its own loss: white-box).
+# **The papers' optimiser** (`tutorial_lib.code.relaxed`). Srikant et al. relax the discrete
+# choice: a site vector z with entries in [0, 1] summing to k (projection by bisection on a
+# threshold), and per site a distribution u over words on the probability simplex; the input
+# embedding at a site is z·(uᵀE) + (1 − z)·e_original. Projected gradient ascent with step
+# lr/√t either alternates u and z steps (AO) or moves both from one gradient (JO); after each
+# step the solution is rounded (top-k of z, the best fresh word of u) and scored exactly.
+# *Randomized smoothing* adds Gaussian noise (σ = 0.01 on the one-hot input) and averages the
+# gradient over 10 draws. Two simplifications to fit a CPU, stated: u lives on the 256 words with
+# the best first-order gain per site (not the whole vocabulary), and the relaxed program holds
+# every insert statement (only the k selected ones are kept when rounding).
+#
+# Every attack keeps, per program, the highest-loss program it found (the clean one included),
+# so it never lowers the loss it maximises. The table over 1,000 functions ships with the kit; we
+# first re-score its edits of 128 functions live:
 
 # %%
+def stale(p, e):
+    """True if the shipped table's token sequence for this program differs from the tokens of the
+    real edited program. The table was computed before three fixes in `programs`/`obfuscate`:
+    an insert before an `elif` (the source then reads `else:` + `if`: same behaviour, two more
+    tokens) or before a decorated nested def (the token went after the decorator) -- such lines
+    are no longer insert sites -- and a renamed name occurring back to back (end of one line,
+    start of the next) merged into one token."""
+    if any(s_ not in p.sites for s_ in e):
+        return True
+    return any(p.origins[i] in e and p.origins[i] == p.origins[i - 1] and p.starts[i] != p.starts[i - 1]
+               for i in range(1, len(p.tokens)))
+
+
 t0 = time.perf_counter()
-rows = attack_table(MODELS, programs, vocab, ks=(1, 5), steps=1)
-print(f"{len(rows) - 2} attacks on {len(programs)} programs x 2 models in {time.perf_counter() - t0:.0f} s\n")
-table = {(r["model"], r["attack"], r["k"]): r for r in rows}
-print(f"{'attack':<18}{'k':>3} " + "".join(f"{m:>22}" for m in MODELS))
-for kind, k in [("clean", 0)] + [(a, k) for a in code.ATTACKS for k in (1, 5)]:
-    print(f"{kind:<18}{k:>3} " + "".join(
-        f"{table[(m, kind, k)]['f1']:>13.3f} ({table[(m, kind, k)]['changed']:>4.0%} Δ)" for m in MODELS))
+n_live = 128
+agree, affected = {}, {}
+for kind in ("random", "grad_site_grad", "ao"):
+    shipped = ROWS["standard"][(kind, 5, "optimise")]
+    ok = [i for i in range(n_live) if not stale(programs[i], shipped["edits"][i])]
+    preds = code.predict_tokens(std, [code.apply_edits(programs[i], shipped["edits"][i])[0] for i in ok], vocab)
+    agree[kind] = np.mean([pr == shipped["preds"][i] for pr, i in zip(preds, ok)])
+    affected[kind] = np.mean([stale(q, e) for q, e in zip(programs, shipped["edits"])])
+print(f"the table's edits of {n_live} functions re-scored live in {time.perf_counter() - t0:.0f} s; predictions equal "
+      "to the table's (programs the fixes do not touch):", {k: f"{v:.0%}" for k, v in agree.items()})
+print("share of the 1,000 programs whose table row the fixes touch:", {k: f"{v:.1%}" for k, v in affected.items()})
 
 # %%
-labels = ["clean"] + [f"{a.replace('_', ' ')}\nk={k}" for a in code.ATTACKS for k in (1, 5)]
-keys = [("clean", 0)] + [(a, k) for a in code.ATTACKS for k in (1, 5)]
+assert min(agree.values()) >= 0.9, agree
+
+# %% [markdown]
+# A known limitation of the shipped table, stated: for the share of programs printed above, the
+# table's model read a token sequence that differs slightly from the real edited program's (see
+# `stale`); all three are fixed in
+# `tutorial_lib.code.programs` and tested (`tests/test_code.py`). The edited programs themselves
+# behave like the originals. Rebuilding the table with the command in the header removes it.
+#
+# Now the table: subtoken F1 clean and under each attack at k = 5 sites, with 95% paired
+# bootstrap intervals over the 1,000 functions, the **per-program worst case** over all attacks
+# (what a defender must face), and the **attack success rate** on the functions whose name the
+# model gets exactly right when clean (success: the attacked prediction is no longer exact).
+
+# %%
+K = code_eval.MAIN_K
+KINDS = ["random", "random_search", "random_site_grad", "grad_site_grad", "ao", "jo"]
+summary = {}
+for m in MODELS:
+    rows_m = [ROWS[m][(a, K, "optimise")] for a in KINDS]
+    worst = code_eval.worst_case(rows_m, programs, trues)
+    clean_c = ROWS[m][("clean", 0, "optimise")]["counts"]
+    exact = np.array([pr == t for pr, t in zip(clean_preds[m], trues)])
+    for a, r in zip(KINDS + ["worst case"], rows_m + [worst]):
+        f1 = code_eval.f1_interval(r["counts"])
+        drop = code_eval.f1_interval(r["counts"], clean_c)
+        succ = np.mean([pr != t for pr, t, e in zip(r["preds"], trues, exact) if e])
+        summary[(m, a)] = {"f1": f1, "drop": drop, "success": succ, "preds": r["preds"], "edits": r["edits"],
+                           "counts": r["counts"], "seconds": r.get("seconds")}
+    summary[(m, "clean")] = {"f1": code_eval.f1_interval(clean_c), "n_exact": int(exact.sum())}
+    summary[(m, "worst from")] = worst["from"]
+
+print(f"{'attack (k=5)':<18}" + "".join(f"{m + ': F1 [95% CI]':>30}{'success':>9}" for m in MODELS))
+print(f"{'clean':<18}" + "".join(f"{summary[(m, 'clean')]['f1'][0]:>13.3f} [{summary[(m, 'clean')]['f1'][1]:.3f}, "
+                                 f"{summary[(m, 'clean')]['f1'][2]:.3f}]{'':>9}" for m in MODELS))
+for a in KINDS + ["worst case"]:
+    print(f"{a:<18}" + "".join(f"{summary[(m, a)]['f1'][0]:>13.3f} [{summary[(m, a)]['f1'][1]:.3f}, "
+                               f"{summary[(m, a)]['f1'][2]:.3f}]{summary[(m, a)]['success']:>9.0%}" for m in MODELS))
+print("\nexactly right when clean: " + ", ".join(f"{m} {summary[(m, 'clean')]['n_exact']}" for m in MODELS)
+      + f" of {N_EVAL}; seconds per attack (1 CPU thread, standard model): "
+      + ", ".join(f"{a} {summary[('standard', a)]['seconds']:.0f}" for a in KINDS))
+
+# %%
+labels = ["clean"] + KINDS + ["worst case"]
 fig, ax = plt.subplots(figsize=(11, 3.8))
 for j, m in enumerate(MODELS):
-    ax.bar(np.arange(len(keys)) + (j - 0.5) * 0.38, [table[(m, *key)]["f1"] for key in keys], 0.38,
-           color=MODEL_COLORS[m], label=m)
-ax.set_xticks(np.arange(len(keys)), labels, fontsize=9)
-ax.set_ylabel("subtoken F1"); ax.set_title("name prediction under semantics-preserving obfuscation")
+    f = [summary[(m, a)]["f1"] for a in labels]
+    ax.bar(np.arange(len(labels)) + (j - 0.5) * 0.38, [v[0] for v in f], 0.38, color=MODEL_COLORS[m], label=m,
+           yerr=[[v[0] - v[1] for v in f], [v[2] - v[0] for v in f]], capsize=3)
+ax.set_xticks(np.arange(len(labels)), [l.replace("_", " ") for l in labels], fontsize=9)
+ax.set_ylabel("subtoken F1"); ax.set_title(f"name prediction under semantics-preserving obfuscation, k={K} sites")
 ax.legend()
 plt.show()
-s = {key: table[("standard", *key)]["f1"] for key in keys}
-takeaway(f"standard model: clean F1 {s[('clean', 0)]:.3f}; random obfuscation of 5 sites "
-         f"{s[('random', 5)]:.3f}; gradient content {s[('random_site_grad', 5)]:.3f}; gradient site + "
-         f"content {s[('grad_site_grad', 5)]:.3f} — optimising where and what to change costs "
-         f"{s[('random', 5)] - s[('grad_site_grad', 5)]:.3f} F1 more than random changes.")
+s5 = {a: summary[("standard", a)]["f1"][0] for a in labels}
+strongest = min(KINDS, key=lambda a: s5[a])
+takeaway(f"standard model: clean F1 {s5['clean']:.3f}; random obfuscation of {K} sites {s5['random']:.3f}; "
+         f"random search (20 draws) {s5['random_search']:.3f}; the strongest single attack is {strongest} "
+         f"({s5[strongest]:.3f}); the per-program worst case over all six is {s5['worst case']:.3f}.")
 
 # %%
 for m in MODELS:
-    clean_f1 = table[(m, "clean", 0)]["f1"]
-    assert all(table[(m, a, k)]["f1"] <= clean_f1 + 0.005 for a in code.ATTACKS for k in (1, 5)), m
-assert s[("grad_site_grad", 5)] < s[("random", 5)] and s[("random_site_grad", 5)] < s[("random", 5)]
+    assert all(summary[(m, a)]["f1"][0] <= summary[(m, "clean")]["f1"][0] + 0.005 for a in KINDS), m
+    assert summary[(m, "worst case")]["f1"][0] <= min(summary[(m, a)]["f1"][0] for a in KINDS) + 1e-9
+
+# %% [markdown]
+# ### Verdicts: optimised content, and optimised *sites*
+#
+# The first claim is the papers' main one: optimised obfuscations lower F1 more than random ones at
+# the same budget. The second isolates site selection: the same content optimiser (AO) with the
+# site vector optimised vs fixed at k random sites. It is tested at k = 2, where most programs
+# have more sites than the budget (a choice to make).
+
+# %%
+n_sites = np.array([len(p.sites) for p in programs])
+c_rand = summary[("standard", "random")]["counts"]
+c_ao = summary[("standard", "ao")]["counts"]
+e_content = code_eval.f1_interval(c_rand, c_ao)
+v_content = verdict.claim(id="04-optimised-beats-random", notebook="04",
+                          claim="optimised obfuscations (AO, k=5) lower subtoken F1 more than random ones",
+                          source="Srikant et al. 2021; Ramakrishnan et al. 2020", effect=e_content[0],
+                          interval=e_content[1:], n=N_EVAL, direction="greater", uncertainty="paired bootstrap")
+ks = code_eval.SELECT_K
+c_opt = ROWS["standard"][("ao", ks, "optimise")]["counts"]
+c_fix = ROWS["standard"][("ao", ks, "random")]["counts"]
+e_sites = code_eval.f1_interval(c_fix, c_opt)
+v_sites = verdict.claim(id="04-site-selection", notebook="04",
+                        claim=f"optimised site selection lowers F1 more than random sites (same AO content, k={ks})",
+                        source="Srikant et al. 2021", effect=e_sites[0], interval=e_sites[1:], n=N_EVAL,
+                        direction="greater", uncertainty="paired bootstrap")
+print(f"\nsites per program: median {np.median(n_sites):.0f}, {np.mean(n_sites > ks):.0%} have more than {ks}, "
+      f"{np.mean(n_sites > K):.0%} more than {K}")
+takeaway(f"optimised content: F1 {e_content[0]:+.3f} [{e_content[1]:+.3f}, {e_content[2]:+.3f}] lower than random "
+         f"({v_content.verdict}); optimised sites over random sites with the same content optimiser: "
+         f"{e_sites[0]:+.3f} [{e_sites[1]:+.3f}, {e_sites[2]:+.3f}] ({v_sites.verdict}).")
+
+# %% [markdown]
+# **Smoothing.** The loss of AO per step, averaged over the first functions of the table (32: the
+# smoothed run costs 10 gradient evaluations per step), with and without randomized smoothing:
+# the relaxed loss the optimiser climbs, and the exact loss of the best rounded program found so far.
+
+# %%
+curves = TABLES["standard"]["smoothing"]
+fig, axs = plt.subplots(1, 2, figsize=(9, 3.2))
+for key, col, lab in [("plain", "#0072B2", "no smoothing"), ("smoothed", "#D55E00", "smoothing (σ=0.01, 10 draws)")]:
+    c = curves[key]
+    steps = np.arange(1, len(c["relaxed_loss"]) + 1)
+    axs[0].plot(steps, c["relaxed_loss"], "o-", color=col, label=lab)
+    axs[1].plot(steps, c["best_rounded_loss"], "o-", color=col, label=f"{lab} ({c['seconds']:.0f} s)")
+axs[0].set_title("relaxed loss"); axs[1].set_title("best rounded (exact) loss")
+for a_ in axs:
+    a_.set_xlabel("AO step"); a_.set_ylabel("NLL of the true name")
+axs[1].legend(fontsize=8)
+plt.show()
+gain_s = curves["smoothed"]["best_rounded_loss"][-1] - curves["plain"]["best_rounded_loss"][-1]
+takeaway(f"after {len(curves['plain']['relaxed_loss'])} AO steps smoothing changes the best exact loss by {gain_s:+.3f} nats "
+         f"(mean over {code_eval.N_SMOOTH} functions, one seed, no interval) for "
+         f"{curves['smoothed']['seconds'] / max(curves['plain']['seconds'], 1e-9):.0f}x the compute.")
 
 # %% [markdown]
 # ### The copy mechanism copies the attacker's words
-#
-# The tutorial's example: after an optimised rename, a model summarised a function as `create`
-# because the attacker planted that word. With a copy mechanism this is the *expected* failure:
-# the model reads the planted name and copies it into its output.
 
 # %%
-edits = table[("standard", "grad_site_grad", 5)]["edits"]  # computed for the table above
-adv_preds = table[("standard", "grad_site_grad", 5)]["preds"]
+edits = summary[("standard", "ao")]["edits"]
+adv_preds = summary[("standard", "ao")]["preds"]
 planted = [set(e.values()) for e in edits]
 copied = np.mean([bool(set(a) & s_) for a, s_ in zip(adv_preds, planted)])
 by_chance = np.mean([bool(set(c) & s_) for c, s_ in zip(clean_preds["standard"], planted)])
@@ -314,40 +484,69 @@ shown = [i for i, (c, a) in enumerate(zip(clean_preds["standard"], adv_preds)) i
 for i in shown:
     print(f"{programs[i].name:<28} clean: {'_'.join(clean_preds['standard'][i]):<22} attacked: "
           f"{'_'.join(adv_preds[i]):<22} planted: {sorted(planted[i])}")
-takeaway(f"{copied:.0%} of the attacked names contain a word the attacker planted (vs {by_chance:.0%} "
+takeaway(f"{copied:.0%} of the AO-attacked names contain a word the attacker planted (vs {by_chance:.0%} "
          "of the clean predictions): the copy mechanism that makes the model good also makes it easy to steer.")
 
 # %%
 assert copied > by_chance + 0.1
 
 # %% [markdown]
-# ## 5. Robustify: adversarial training
+# ## 5. Beside the published numbers
 #
-# The second checkpoint was trained with the same number of steps (so the comparison is at equal
-# epochs, not equal wall time) but half of every batch obfuscated by a random-site + gradient-content
-# attack against the model being trained (Srikant et al. 2021's recipe; ContraCode's contrastive
-# training on obfuscated views is the alternative). Is it more robust, and what does it cost?
+# averloc (Ramakrishnan et al. 2020) reports, on py150 (F1 × 100): seq2seq clean 34.3 → random
+# transforms Q1 29.3 → gradient-chosen Q1 22.0 → Q5 16.5; code2seq 39.7 clean → 18.2 at Q5;
+# seq2seq with adversarial training 41.8 clean / 33.4 at Q5. The differences matter more than the
+# numbers: their Q counts chained *transforms* (each of which may rename or insert at several
+# places), ours counts *sites*; their models are trained for GPU-days on py150 with Java-style
+# transforms including parameter renames (ours refuses those as interface-changing); their
+# adversarial training uses the optimised attack, ours random sites with a one-step gradient
+# content.
 
 # %%
-key_att = ("grad_site_grad", 5)
-rob_clean, rob_att = table[("adv. trained", "clean", 0)]["f1"], table[("adv. trained", *key_att)]["f1"]
-std_clean, std_att = s[("clean", 0)], s[key_att]
-fig, ax = plt.subplots(figsize=(5.5, 3.4))
-for m, (c, a_) in {"standard": (std_clean, std_att), "adv. trained": (rob_clean, rob_att)}.items():
-    ax.plot([0, 1], [c, a_], "o-", color=MODEL_COLORS[m], label=m, lw=2)
-ax.set_xticks([0, 1], ["clean", "grad site + grad content, k=5"]); ax.set_ylabel("subtoken F1")
-ax.set_xlim(-0.3, 1.3); ax.legend(); ax.set_title("before / after adversarial training")
-plt.show()
-verdict = "reproduced" if rob_att > std_att + 0.01 else "not reproduced here"
-takeaway(f"under the strongest attack F1 goes {std_att:.3f} → {rob_att:.3f} with adversarial training "
-         f"({verdict}); clean F1 {std_clean:.3f} → {rob_clean:.3f}; robust share of clean F1 "
-         f"{std_att / max(std_clean, 1e-9):.0%} → {rob_att / max(rob_clean, 1e-9):.0%}.")
-
-# %%
-assert rob_att / max(rob_clean, 1e-9) > std_att / max(std_clean, 1e-9), (rob_att, rob_clean, std_att, std_clean)
+print(f"{'':<34}{'clean':>8}{'random':>8}{'strongest':>11}{'worst case':>12}")
+print(f"{'averloc seq2seq, py150 (Q1 / Q5)':<34}{34.3:>8.1f}{29.3:>8.1f}{16.5:>11.1f}{'—':>12}")
+print(f"{'averloc seq2seq + adv. training':<34}{41.8:>8.1f}{'—':>8}{33.4:>11.1f}{'—':>12}")
+for m in MODELS:
+    st = min(KINDS, key=lambda a: summary[(m, a)]["f1"][0])
+    print(f"{'this kit, ' + m + f' (k={K})':<34}{100 * summary[(m, 'clean')]['f1'][0]:>8.1f}"
+          f"{100 * summary[(m, 'random')]['f1'][0]:>8.1f}{100 * summary[(m, st)]['f1'][0]:>11.1f}"
+          f"{100 * summary[(m, 'worst case')]['f1'][0]:>12.1f}")
 
 # %% [markdown]
-# ## 6. Try it: pick a function, an attack and a budget
+# ## 6. Robustify: adversarial training
+#
+# The second checkpoint was trained with the same number of steps (equal epochs, not equal wall
+# time) but half of every batch obfuscated by a random-site + one-step gradient-content attack
+# against the model being trained. (Its shipped weights predate the sound site rules of section
+# 3: it was trained with parameter renames and one insert site.) Is it more robust against the
+# *worst case* over all attacks, and what does it cost?
+
+# %%
+w_std, w_rob = summary[("standard", "worst case")], summary[("adv. trained", "worst case")]
+e_adv = code_eval.f1_interval(w_rob["counts"], w_std["counts"])
+e_clean = code_eval.f1_interval(ROWS["adv. trained"][("clean", 0, "optimise")]["counts"],
+                                ROWS["standard"][("clean", 0, "optimise")]["counts"])
+e_rand = code_eval.f1_interval(summary[("adv. trained", "random")]["counts"], summary[("standard", "random")]["counts"])
+v_adv = verdict.claim(id="04-adv-training-worst-case", notebook="04",
+                      claim="adversarial training raises F1 under the worst-case attack (k=5)",
+                      source="Ramakrishnan et al. 2020 (averloc); Srikant et al. 2021", effect=e_adv[0],
+                      interval=e_adv[1:], n=N_EVAL, direction="greater", paper_value="33.4 vs 16.5 (seq2seq, Q5, py150)",
+                      uncertainty="paired bootstrap")
+fig, ax = plt.subplots(figsize=(5.5, 3.4))
+for m, key in [("standard", "standard"), ("adv. trained", "adv. trained")]:
+    ax.plot([0, 1], [summary[(m, "clean")]["f1"][0], summary[(m, "worst case")]["f1"][0]], "o-",
+            color=MODEL_COLORS[m], label=m, lw=2)
+ax.set_xticks([0, 1], ["clean", f"worst case, k={K}"]); ax.set_ylabel("subtoken F1")
+ax.set_xlim(-0.3, 1.3); ax.legend(); ax.set_title("before / after adversarial training")
+plt.show()
+print("worst case by attack (adv. trained): " + ", ".join(
+    f"{a} {summary[('adv. trained', 'worst from')].count(a)}" for a in KINDS))
+takeaway(f"adversarial training changes worst-case F1 by {e_adv[0]:+.3f} [{e_adv[1]:+.3f}, {e_adv[2]:+.3f}] "
+         f"({v_adv.verdict}), clean F1 by {e_clean[0]:+.3f} [{e_clean[1]:+.3f}, {e_clean[2]:+.3f}], and F1 under "
+         f"random k={K} obfuscation by {e_rand[0]:+.3f} [{e_rand[1]:+.3f}, {e_rand[2]:+.3f}].")
+
+# %% [markdown]
+# ## 7. Try it: pick a function, an attack and a budget
 #
 # The diff shows what the attacker changed (the program still does the same thing); the
 # predictions are both models' names before and after. The attack targets the model you pick.
@@ -357,7 +556,7 @@ def show_obfuscation(index: int = 0, attack: str = "grad_site_grad", k: int = 3,
                      target: str = "standard") -> None:
     """Attack one test program and print the diff and both models' predictions."""
     p = programs[index]
-    e = code.attack(MODELS[target], [p], vocab, attack, k=k)[0]
+    e = code.attack(MODELS[target], [p], vocab, attack, k=k, steps=1)[0]
     new_src = code.edits_to_source(p, e)
     diff = difflib.unified_diff(p.source.splitlines(), new_src.splitlines(), "original", "obfuscated", lineterm="", n=1)
     print("\n".join(list(diff)[:40]) or "(no change raised the loss: the attack kept the original)")
@@ -381,24 +580,38 @@ widgets.slider_explorer(
 # %% [markdown]
 # ## Summary
 #
-# - A small name predictor trained for half an hour on one CPU thread (about six epochs of 45,000
-#   real Python functions) beats both baselines that need no network, "most frequent name" by far
-#   and "copy the body's most frequent subtokens" clearly (verdict in section 2); much of what it
-#   gets right it copies from the body. Published models reach 0.3–0.45 F1 after GPU-hours on
-#   millions of functions; the full profile trains a bigger model for longer.
-# - Obfuscations that provably keep the program's behaviour (renames, dead code) change its
-#   predictions; optimising the *content* with one gradient step, and the *sites* with the same
-#   gradients, hurts far more than random obfuscation at the same budget.
+# - A small name predictor trained for half an hour on one CPU thread beats both baselines that
+#   need no network (interval in section 2); much of what it gets right it copies from the body.
+# - Renames of locals, dead code before any statement and True/False rewrites keep behaviour on
+#   everything the tests throw at them, *because* the transforms refuse what they cannot prove
+#   safe by scope analysis (frame readers, class bodies, decorators, defaults, keyword-passable
+#   parameters). They still change the predictions.
+# - On the standard model, optimised content hurts far more than random obfuscation at the same
+#   budget (first verdict of section 4); whether optimised *site selection* adds to that is the
+#   second verdict, printed with its interval. Which attack is strongest depends on the model
+#   (compare the two columns of the table: gradient-free random search against the adversarially
+#   trained one), so the per-program worst case over all attacks is the number to report.
 # - Under attack the copy mechanism copies the attacker's words.
-# - Adversarial training on obfuscated programs, at equal epochs, changes the clean/robust trade-off
-#   (numbers above, computed in this run).
+# - Adversarial training on random-site obfuscations, at equal epochs: the verdict and the clean
+#   cost are in section 6.
+#
+# ## Glossary
+# - **site**: a place an obfuscation may change (a local's name, a dead statement's position).
+# - **site selection / site content**: which k sites to change / which word to put there.
+# - **AO / JO**: alternating / joint projected gradient ascent on the relaxed site vector and
+#   content distributions (Srikant et al. 2021).
+# - **randomized smoothing (of the attack)**: averaging gradients over small Gaussian
+#   perturbations of the input to get a smoother ascent direction.
+# - **worst case**: per program, the attack's output with the lowest F1 among all attacks run.
+# - **attack success rate**: share of exactly-named programs whose name is no longer exact.
 #
 # ## Exercises
 #
 # ### Exercise 1: a new site-selection rule
-# Write `most_used_sites(program, k)`: the k renameable sites (not `code.INSERT`) that occur most
-# often in `program.origins` (count an identifier once per occurrence, even when it spans several
-# subtokens; ties keep the earlier site). Is a frequent name a better target than a random one?
+# Write `most_used_sites(program, k)`: the k renameable sites (not insert sites, see
+# `code.is_insert`) that occur most often in `program.origins` (count an identifier once per
+# occurrence, even when it spans several subtokens; ties keep the earlier site). Is a frequent
+# name a better target than a random one?
 
 # %%
 from tutorial_lib.code import solutions
@@ -411,12 +624,16 @@ def my_most_used_sites(program, k):
 most_used_sites = checks.check_function(my_most_used_sites, solutions.most_used_sites,
                                         [(q, k) for q in programs[:20] for k in (1, 3)],
                                         name="most_used_sites")
-cands = [vocab.itos[i] for i in code_attacks.candidate_tokens(vocab)]
-rnd = [code_attacks._random_edits(q, most_used_sites(q, 1), cands, random.Random(i))
-       for i, q in enumerate(programs)]
-f1_frequent = code.subtoken_f1(code.predict_tokens(std, code_attacks.attacked_tokens(programs, rnd), vocab), trues)["f1"]
-print(f"random content, k=1: at the most used site F1 {f1_frequent:.3f}; at a random site "
-      f"{table[('standard', 'random', 1)]['f1']:.3f}")
+cands = [vocab.itos[i] for i in code_programs.candidate_tokens(vocab)]
+ex_progs = [q for q in programs[:400] if any(not code.is_insert(s_) for s_ in q.sites)][:128]
+rnd_freq = [code_programs.random_edits(q, most_used_sites(q, 1), cands, random.Random(i)) for i, q in enumerate(ex_progs)]
+rnd_any = [code_programs.random_edits(q, random.Random(i).sample([s_ for s_ in q.sites if not code.is_insert(s_)], 1),
+                                      cands, random.Random(i)) for i, q in enumerate(ex_progs)]
+ex_trues = [q.target for q in ex_progs]
+f1_frequent, f1_any = (code.subtoken_f1(code.predict_tokens(std, code_programs.attacked_tokens(ex_progs, e), vocab),
+                                        ex_trues)["f1"] for e in (rnd_freq, rnd_any))
+print(f"random content, one renamed local, {len(ex_progs)} functions: at the most used local F1 {f1_frequent:.3f}; "
+      f"at a random local {f1_any:.3f}")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -426,25 +643,27 @@ print(f"random content, k=1: at the most used site F1 {f1_frequent:.3f}; at a ra
 #     from collections import Counter
 #     counts = Counter(o for o, prev in zip(program.origins, [None] + program.origins[:-1])
 #                      if o is not None and o != prev)
-#     sites = [s for s in program.sites if s != code.INSERT]
+#     sites = [s for s in program.sites if not code.is_insert(s)]
 #     return sorted(sites, key=lambda s: -counts[s])[:k]
 # ```
 # </details>
 #
 # ### Exercise 2: a new obfuscation
 # Write `dead_if(source, line, word)`: insert the dead block `if False:` / `    <word> = None`
-# before `line` (use `code.insert_dead_code`). Then plant a misleading word and watch the copy
-# mechanism.
+# before `line` (use `code.insert_dead_code`; it refuses a word the function already uses). Then
+# plant a misleading word and watch the copy mechanism.
 
 # %%
 def my_dead_if(source, line, word):
     raise NotImplementedError
 
 
+ex_line = code.insert_lines(example["source"])[0]
 dead_if = checks.check_function(my_dead_if, solutions.dead_if,
-                                [(example["source"], 2, "create"), (src, 8, "delete")], name="dead_if")
+                                [(example["source"], ex_line, "create"), (src, code.insert_lines(src)[-1], "delete")],
+                                name="dead_if")
 for word in ("create", "download", "parse"):
-    print(f"planting {word!r}: {code.predict_names(dead_if(example['source'], 2, word), std)}"
+    print(f"planting {word!r}: {code.predict_names(dead_if(example['source'], ex_line, word), std)}"
           f"   (clean: {code.predict_names(example['source'], std)[0]})")
 
 # %% [markdown]
@@ -487,13 +706,18 @@ print(subtoken_prf(["read", "file"], ["read", "config", "file"]))
 # Mask every subtoken of the name inside body identifiers too (the strict setting) and re-score the
 # model: how much of its F1 came from copying the name's own pieces?
 #
+# ## Next
+# Not built yet in this kit: adversarial fine-tuning with the optimised attack, and ContraCode-style
+# contrastive pre-training on obfuscated views (Jain et al. 2021) — the defences to compare
+# against the worst case above.
+#
 # ## References
 # - Allamanis, Peng & Sutton, *A convolutional attention network for extreme summarization of source code*, ICML 2016.
 # - Alon, Brody, Levy & Yahav, *code2seq: generating sequences from structured representations of code*, ICLR 2019.
 # - See, Liu & Manning, *Get to the point: summarization with pointer-generator networks*, ACL 2017.
-# - Ramakrishnan, Henkel, Wang, Albarghouthi, Jha & Reps, *Semantic robustness of models of source code*, arXiv 2020 (SANER 2022).
+# - Ramakrishnan, Henkel, Wang, Albarghouthi, Jha & Reps, *Semantic robustness of models of source code*, arXiv 2020 (SANER 2022); code and results: github.com/jjhenkel/averloc.
 # - Yefet, Alon & Yahav, *Adversarial examples for models of code*, OOPSLA 2020.
-# - Srikant, Liu, Mitrovic, Chen, Chen, Wang, O'Reilly & Chang, *Generating adversarial computer programs using optimized obfuscations*, ICLR 2021.
+# - Srikant, Liu, Mitrovic, Chen, Chen, Wang, O'Reilly & Chang, *Generating adversarial computer programs using optimized obfuscations*, ICLR 2021; code: github.com/ALFA-group/adversarial-code-generation.
 # - Jain, Jain, Zhang, Abbeel, Gonzalez & Stoica, *Contrastive code representation learning* (ContraCode), EMNLP 2021.
 
 # %%

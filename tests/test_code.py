@@ -8,20 +8,21 @@ import fnmatch
 import heapq
 import html
 import inspect
+import re
 import shlex
 import statistics
 import string
 import textwrap
 
 import pytest
+import torch
 
-from tutorial_lib.core import models
 from tutorial_lib.code import (
-    INSERT,
     apply_edits,
     attack,
     edits_to_source,
     insert_dead_code,
+    is_insert,
     load_functions,
     load_name_model,
     load_vocab,
@@ -36,8 +37,9 @@ from tutorial_lib.code.attacks import program_losses
 from tutorial_lib.code.dataset import normalize_function, split_identifier
 from tutorial_lib.code.metrics import copy_frequent_baseline
 from tutorial_lib.code.model import ROBUST, STANDARD, make_batch, predict_tokens
-from tutorial_lib.code.obfuscate import _Renamer
+from tutorial_lib.code.obfuscate import Renamer
 from tutorial_lib.code.train import evaluate_f1, evaluation_report
+from tutorial_lib.core import models
 
 SRC = '''def count_words(text, min_len=1):
     """Count words."""
@@ -81,7 +83,8 @@ def test_rename_sites_rules():
     g(a=c)
     return [x for x in args] + [e for e in kw]
 '''
-    assert rename_sites(src) == ["b", "args", "kw", "c"]  # not self, a (keyword), G, os, inner, x
+    assert rename_sites(src) == ["args", "kw", "c"]  # not self, a, b (keyword-passable), G, os, inner, x
+    assert rename_sites(src, parameters=True) == ["b", "args", "kw", "c"]  # interface-changing
     assert rename_sites("def f(x):\n    return eval('x')") == []
 
 
@@ -105,45 +108,45 @@ def test_bad_inputs_are_clear_errors():
         rename(SRC, "counts", "word")
     with pytest.raises(ValueError, match="not a usable"):
         rename(SRC, "counts", "lambda")
-    with pytest.raises(ValueError, match="No statement inside the function starts on line 2"):
+    with pytest.raises(ValueError, match="No statement of the function.s own scope starts on line"):
         insert_dead_code(SRC, 2)  # the docstring: inserting before it would change __doc__
-    with pytest.raises(ValueError, match="not dead code"):
+    with pytest.raises(ValueError, match="may not contain"):
         insert_dead_code(SRC, 4, "return 1")
     with pytest.raises(ValueError, match="does not parse"):
         predict_names(["def broken(:"])
 
 
-def _unrename(src: str, new: str, old: str) -> str:
-    tree = ast.parse(src)
-    _Renamer({new: old}).visit(tree)
-    return ast.dump(tree)
+def _strip_inserted(tree: ast.AST, words: set[str]) -> None:
+    """Remove the statements ``<word> = None`` for the inserted words, wherever they are."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                block[:] = [s for s in block if not (isinstance(s, ast.Assign) and
+                            isinstance(s.targets[0], ast.Name) and s.targets[0].id in words)]
 
 
 def test_obfuscations_preserve_ast_and_match_token_edits():
     recs = load_functions("test", n=400)
-    n_sites = 0
+    n_sites = n_insert = 0
     for r in recs:
         p = make_program(r["source"])
         orig = ast.dump(ast.parse(p.source))
-        fresh = [t for t in ("zq", "qz", "zzq", "qqz", "zqz", "qzq") if t not in p.taken]
-        edits = {s: fresh[i % len(fresh)] + ("" if i < len(fresh) else str(i)) for i, s in
-                 enumerate(p.sites[:3])}
-        if INSERT in edits:
-            edits[INSERT] = "zinsert"
+        fresh = [t for t in ("zq", "qz", "zzq", "qqz", "zqz", "qzq", "zzz", "qqq") if t not in p.taken]
+        renames = [s for s in p.sites if not is_insert(s)][:3]
+        inserts = [s for s in p.sites if is_insert(s)][:3]
+        edits = {s: fresh[i] for i, s in enumerate(renames + inserts)}
         src2 = edits_to_source(p, edits)
         tree2 = ast.parse(src2)  # valid source
         # token-level edits == tokenizing the edited source
         assert tokenize_code(src2, p.name)[0] == apply_edits(p, edits)[0]
-        # AST equal up to the renamed identifiers and the inserted statement
-        fn2 = tree2.body[0]
-        if INSERT in edits:
-            assert ast.unparse(fn2.body[0]) == "zinsert = None"
-            fn2.body = fn2.body[1:]
-        back = {v: k for k, v in edits.items() if k != INSERT}
-        _Renamer(back).visit(tree2)
+        # AST equal up to the renamed identifiers and the inserted statements
+        _strip_inserted(tree2, {edits[s] for s in inserts})
+        Renamer({edits[s]: s for s in renames}).visit(tree2)
         assert ast.dump(tree2) == orig
-        n_sites += len(p.sites) - 1
-    assert n_sites > 400  # real functions offer sites
+        n_sites += len(renames)
+        n_insert += len([s for s in p.sites if is_insert(s)])
+    assert n_sites > 150 and n_insert > 4 * len(recs)  # real functions offer sites
 
 
 CASES = [(colorsys.rgb_to_hsv, (0.2, 0.4, 0.9)), (colorsys.hls_to_rgb, (0.3, 0.5, 0.7)),
@@ -172,7 +175,7 @@ def test_obfuscated_functions_behave_identically(fn, args):
         env = dict(vars(inspect.getmodule(fn)))
         exec(compile(v, "<obfuscated>", "exec"), env)  # noqa: S102
         assert env[fn.__name__](*args) == want, v
-    assert len(variants) >= 2
+    assert len(variants) >= 1
 
 
 def test_make_batch_copy_ids():
@@ -221,24 +224,103 @@ def test_predict_names_api(std_model):
 
 def test_attacks_never_lower_the_loss_and_lower_f1(std_model, test_recs):
     vocab = load_vocab()
-    progs = [make_program(r["source"], r["target"]) for r in test_recs[:160]]
+    progs = [make_program(r["source"], r["target"]) for r in test_recs[:96]]
     clean_loss = program_losses(std_model, progs, [{}] * len(progs), vocab)
     rnd = attack(std_model, progs, vocab, "random", k=5, seed=3)
     rnd_loss = program_losses(std_model, progs, rnd, vocab)
     clean_f1 = subtoken_f1(predict_tokens(std_model, [p.tokens for p in progs], vocab),
                            [p.target for p in progs])["f1"]
-    for kind in ("random_site_grad", "grad_site_grad"):
-        edits = attack(std_model, progs, vocab, kind, k=5, seed=3)
-        assert all(len([s for s in e]) <= 5 for e in edits)
+    rnd_f1 = subtoken_f1(predict_tokens(std_model, [apply_edits(p, e)[0] for p, e in zip(progs, rnd)], vocab),
+                         [p.target for p in progs])["f1"]
+    for kind in ("random_search", "random_site_grad", "grad_site_grad", "ao", "jo"):
+        edits = attack(std_model, progs, vocab, kind, k=5, seed=3, steps=1)
+        assert all(len(e) <= 5 and set(e) <= set(p.sites) for e, p in zip(edits, progs))
+        assert all(len(set(e.values())) == len(e) and not set(e.values()) & p.taken for e, p in zip(edits, progs))
         loss = program_losses(std_model, progs, edits, vocab)
         assert (loss >= clean_loss - 1e-4).all()
-        assert (loss >= rnd_loss - 1e-4).all()  # starts from the random attack of the same seed
+        if kind in ("random_search", "random_site_grad"):  # they start from the random attack
+            assert (loss >= rnd_loss - 1e-4).all(), kind
         adv_f1 = subtoken_f1(predict_tokens(std_model, [apply_edits(p, e)[0] for p, e in
                                                         zip(progs, edits)], vocab),
                              [p.target for p in progs])["f1"]
-        assert adv_f1 <= clean_f1 - 0.02
+        assert adv_f1 <= clean_f1 - 0.02, kind
+        if kind != "random_search":
+            assert adv_f1 < rnd_f1, kind  # gradients beat one random draw
     with pytest.raises(ValueError, match="Unknown attack"):
         attack(std_model, progs[:2], vocab, "fgsm")
+
+
+def test_projections():
+    from tutorial_lib.code.relaxed import project_capped_simplex, project_simplex
+    g = torch.Generator().manual_seed(0)
+    v = torch.randn(6, 9, generator=g) * 3
+    mask = torch.ones(6, 9, dtype=torch.bool)
+    mask[0, 4:] = False
+    z = project_capped_simplex(v, torch.full((6,), 3.0), mask)
+    assert torch.allclose(z.sum(1), torch.full((6,), 3.0), atol=1e-4) and (z >= 0).all() and (z <= 1).all()
+    assert (z[0, 4:] == 0).all()
+    z = project_capped_simplex(v, torch.full((6,), 20.0), mask)  # k >= sites: all selected
+    assert torch.allclose(z[1], torch.ones(9))
+    u = project_simplex(v)
+    assert torch.allclose(u.sum(1), torch.ones(6), atol=1e-5) and (u >= 0).all()
+    assert torch.allclose(project_simplex(torch.tensor([[0.2, 0.3, 0.5]])), torch.tensor([[0.2, 0.3, 0.5]]))
+    # the projection is the closest point: no random simplex point is closer
+    w = torch.rand(200, 9, generator=g)
+    w = w / w.sum(1, keepdim=True)
+    assert ((w - v[1]).norm(dim=1) >= (u[1] - v[1]).norm() - 1e-5).all()
+
+
+def test_zoo_loads_the_shipped_name_models():
+    import tutorial_lib.zoo as z
+    assert {"code_names", "code_names_adv"} <= set(z.names())
+    m = z.load("code_names")
+    assert isinstance(m, torch.nn.Module) and not m.training
+    assert sum(p.numel() for p in m.parameters()) == models.checkpoint_metrics("code_names")["params"]
+
+
+def _module_imports(path):
+    tree = ast.parse(path.read_text())
+    out = []
+    for n in ast.walk(tree):  # function-level imports count too
+        if isinstance(n, ast.ImportFrom):
+            mod = n.module or ""
+            if n.level == 1 or mod.startswith("tutorial_lib."):
+                out.append((mod, [a.name for a in n.names]))
+    return out
+
+
+def test_no_import_cycle_and_no_private_names_across_modules():
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent
+    pkg = root / "tutorial_lib" / "code"
+    graph = {}
+    for f in pkg.glob("*.py"):
+        deps = set()
+        for mod, names in _module_imports(f):
+            assert not any(n.startswith("_") for n in names), (f.name, mod, names)
+            if mod.startswith("tutorial_lib.") and not mod.startswith("tutorial_lib.code"):
+                assert mod.startswith("tutorial_lib.core"), (f.name, mod)  # a part uses core only
+            elif "." not in mod and mod:
+                deps.add(mod)
+        graph[f.stem] = deps
+    state = {}
+
+    def visit(m, path):
+        assert state.get(m) != "open", f"import cycle: {' -> '.join(path + [m])}"
+        if state.get(m) == "done":
+            return
+        state[m] = "open"
+        for d in graph.get(m, ()):
+            visit(d, path + [m])
+        state[m] = "done"
+
+    for m in graph:
+        visit(m, [])
+    for f in [root / "notebooks" / "04_code_adversaries.py", *root.glob("tests/test_code*.py")]:
+        for mod, names in _module_imports(f):
+            if mod.startswith("tutorial_lib"):
+                assert not any(n.startswith("_") for n in names), (f.name, mod, names)
+        assert not re.search(r"\bcode(_\w+)?\._[a-z]", f.read_text()), f.name  # a private helper reached through a module alias
 
 
 def test_full_profile_corpus_folder_and_bigger_model(tmp_path, monkeypatch):

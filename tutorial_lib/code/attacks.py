@@ -1,137 +1,51 @@
 """Adversarial obfuscations of code (Ramakrishnan et al. 2020; Srikant et al. 2021; Yefet et al. 2020).
 
-A *site* is a place the attacker may change without changing what the program does: a renameable
-local/parameter, or ``INSERT`` (a dead assignment ``<new> = None`` before the first body statement).
-Every changed site ends up holding one fresh single-subtoken identifier; the *content* is which one.
+Sites and edits are defined in ``programs``. Attacks with a budget of k sites:
 
-- random site + random content;
-- random site + gradient content: the gradient of the loss w.r.t. the input token embeddings picks
-  the replacement with the largest linearised loss increase, (E[t] - E[current]) . sum_p dL/de_p;
-- gradient site + gradient content: every site gets a candidate, the k with the largest linearised
-  gain are kept.
+- ``random``: random sites, random content;
+- ``random_search``: the best (highest-loss) of ``restarts`` random attacks: the gradient-free
+  baseline at an equal budget of model evaluations;
+- ``random_site_grad``: random sites, content by one first-order step: the gradient of the loss
+  w.r.t. the input token embeddings picks the word with the largest linearised loss increase,
+  (E[t] - E[current]) . sum_p dL/de_p;
+- ``grad_site_grad``: every site gets a candidate, the k with the largest linearised gain are kept;
+- ``ao`` / ``jo``: the papers' optimiser (``relaxed``): relaxed site vector and content simplex,
+  alternating or joint projected gradient ascent, optional randomized smoothing.
 
-Edits work on token lists (fast, batched); ``edits_to_source`` writes the same program as source
-with ``rename_many`` / ``insert_dead_code``, and re-tokenizing that source gives the same tokens
-(tested). Gradient attacks keep, per program, the highest-loss program among the clean one, the
-random start and each gradient step, so they never lower the loss they maximise.
+Every gradient attack keeps, per program, the highest-loss program among the clean one, the random
+start and each step, so it never lowers the loss it maximises.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 import torch
 
-from .dataset import Vocab, function_name, normalize_function, tokenize_code
+from .dataset import Vocab
 from .model import NamePredictor, make_batch
-from .obfuscate import RESERVED, identifiers, insert_dead_code, rename_many, rename_sites
+from .programs import (
+    INSERT,
+    Program,
+    apply_edits,
+    attacked_tokens,
+    candidate_tokens,
+    edits_to_source,
+    is_insert,
+    make_program,
+    program_losses,
+    random_edits,
+)
+from .relaxed import relaxed_attack
 
-INSERT = "<insert>"
-ATTACKS = ("random", "random_site_grad", "grad_site_grad")
+ATTACKS = ("random", "random_search", "random_site_grad", "grad_site_grad", "ao", "jo")
 
-
-@dataclass
-class Program:
-    """A function as the model and the attacker see it."""
-
-    source: str  # normalized source (ast.unparse, no docstring)
-    name: str
-    tokens: list[str]
-    origins: list[str | None]
-    target: list[str]
-    sites: list[str]  # renameable names visible in the model's window, then INSERT
-    taken: set[str]  # identifiers the function already spells
-    body_pos: int  # token index where the body starts (after the signature's ':')
-
-
-def _body_pos(tokens: list[str]) -> int:
-    depth = 0
-    for i, t in enumerate(tokens):
-        if t in "([{":
-            depth += 1
-        elif t in ")]}":
-            depth -= 1
-        elif t == ":" and depth == 0:
-            return i + 1
-    raise ValueError("Could not find the end of the function signature.")
+__all__ = ["ATTACKS", "INSERT", "Program", "apply_edits", "attack", "attacked_tokens", "candidate_tokens",
+           "edits_to_source", "gradient_step", "is_insert", "make_program", "program_losses", "random_edits"]
 
 
-def make_program(source: str, target: list[str] | None = None, max_len: int = 128,
-                 insert: bool = True, normalized: bool = False) -> Program:
-    """Normalize and tokenize a function; sites = renameable names that occur within the first
-    ``max_len`` tokens (the model's window), plus ``INSERT`` when ``insert``. ``normalized``:
-    the source is already in ``normalize_function`` form (dataset records), skip that step."""
-    from .dataset import split_identifier
-    src = source if normalized else normalize_function(source)
-    name = function_name(src)
-    toks, orig = tokenize_code(src, name)
-    visible = set(orig[:max_len])
-    sites = [s for s in rename_sites(src) if s in visible] + ([INSERT] if insert else [])
-    return Program(src, name, toks, orig, target if target is not None else split_identifier(name),
-                   sites, identifiers(src), _body_pos(toks))
-
-
-def apply_edits(p: Program, edits: dict[str, str]) -> tuple[list[str], dict[str, list[int]]]:
-    """Tokens of the program with ``edits`` ({site: new single-subtoken name}) applied, and the
-    token positions each edited site occupies."""
-    out: list[str] = []
-    pos: dict[str, list[int]] = {s: [] for s in edits}
-    prev = None
-    for i, (t, o) in enumerate(zip(p.tokens, p.origins)):
-        if i == p.body_pos and INSERT in edits:
-            pos[INSERT].append(len(out))
-            out += [edits[INSERT], "=", "none"]
-        if o is not None and o in edits and o != INSERT:
-            if prev != o:  # one occurrence may span several subtokens
-                pos[o].append(len(out))
-                out.append(edits[o])
-        else:
-            out.append(t)
-        prev = o
-    return out, pos
-
-
-def edits_to_source(p: Program, edits: dict[str, str]) -> str:
-    """The edited program as Python source (normalized as the model reads it)."""
-    renames = {k: v for k, v in edits.items() if k != INSERT}
-    src = rename_many(p.source, renames) if renames else p.source
-    if INSERT in edits:
-        import ast
-        fn = ast.parse(src).body[0]
-        src = insert_dead_code(src, fn.body[0].lineno, f"{edits[INSERT]} = None")
-    return src
-
-
-def candidate_tokens(vocab: Vocab) -> list[int]:
-    """Vocabulary ids usable as a new name: lowercase alphabetic subtokens (≥ 2 letters) that are
-    not keywords, builtins, self or cls."""
-    return [i for i, t in enumerate(vocab.itos)
-            if t.isalpha() and t.islower() and t.isascii() and len(t) > 1 and t not in RESERVED]
-
-
-def _random_edits(p: Program, sites: list[str], cands: list[str], rng: random.Random) -> dict:
-    edits: dict[str, str] = {}
-    for s in sites:
-        while True:
-            t = cands[rng.randrange(len(cands))]
-            if t not in p.taken and t not in edits.values():
-                edits[s] = t
-                break
-    return edits
-
-
-def program_losses(model: NamePredictor, programs: list[Program], edits: list[dict],
-                   vocab: Vocab) -> torch.Tensor:
-    """Per-program loss (summed NLL of the true name) under the given edits (no grad)."""
-    dev = next(model.parameters()).device
-    toks = [apply_edits(p, e)[0] for p, e in zip(programs, edits)]
-    with torch.no_grad():
-        b = make_batch(toks, [p.target for p in programs], vocab, model.max_len, model.max_tgt, dev)
-        return model.loss(b, per_example=True).cpu()
-
-
-def _gradient_step(model, programs, edits, vocab, cand_ids, k, select_sites):
+def gradient_step(model: NamePredictor, programs: list[Program], edits: list[dict], vocab: Vocab,
+                  cand_ids: list[int], k: int, select_sites: bool) -> list[dict]:
     """One first-order step: new content for each edited site (and, if ``select_sites``, keep
     the k sites with the largest linearised gain)."""
     dev = next(model.parameters()).device
@@ -171,12 +85,25 @@ def _gradient_step(model, programs, edits, vocab, cand_ids, k, select_sites):
     return new_edits
 
 
+def _keep_best(model, progs, vocab, candidates: list[list[dict]]) -> list[dict]:
+    best: list[dict] = [{} for _ in progs]
+    best_loss = program_losses(model, progs, best, vocab)
+    for cand in candidates:
+        loss = program_losses(model, progs, cand, vocab)
+        for i in range(len(progs)):
+            if loss[i] > best_loss[i]:
+                best_loss[i], best[i] = loss[i], dict(cand[i])
+    return best
+
+
 def attack(model: NamePredictor, programs: list[Program], vocab: Vocab, kind: str = "random",
-           k: int = 1, steps: int = 2, seed: int = 0, batch_size: int = 128) -> list[dict]:
+           k: int = 1, steps: int = 2, seed: int = 0, batch_size: int = 128, restarts: int = 4,
+           **relaxed: object) -> list[dict]:
     """Edits ({site: new name}) for each program: ``kind`` in ``ATTACKS``, at most ``k`` sites.
 
-    The model is put in eval mode. Gradient attacks start from the random attack of the same seed
-    and keep, per program, the highest-loss candidate (clean included)."""
+    The model is put in eval mode. ``random_search`` and ``random_site_grad`` start from the random
+    attack of the same seed; ``ao``/``jo`` from their own random draw.
+    ``restarts``: draws of ``random_search``; ``relaxed``: options of ``relaxed_attack`` (``ao``/``jo``)."""
     if kind not in ATTACKS:
         raise ValueError(f"Unknown attack {kind!r}; choose one of {ATTACKS}.")
     if k < 1:
@@ -187,31 +114,26 @@ def attack(model: NamePredictor, programs: list[Program], vocab: Vocab, kind: st
     out: list[dict] = []
     for lo in range(0, len(programs), batch_size):
         progs = programs[lo:lo + batch_size]
+        if kind in ("ao", "jo"):
+            out += relaxed_attack(model, progs, vocab, k=k, mode=kind, steps=steps, seed=seed * 7919 + lo,
+                                  **relaxed)
+            continue
         rngs = [random.Random(seed * 1_000_003 + lo + i) for i in range(len(progs))]
         chosen = [r.sample(p.sites, min(k, len(p.sites))) for p, r in zip(progs, rngs)]
-        start = [_random_edits(p, s, cands, r) for p, s, r in zip(progs, chosen, rngs)]
+        start = [random_edits(p, s, cands, r) for p, s, r in zip(progs, chosen, rngs)]
         if kind == "random":
             out += start
             continue
-        if kind == "grad_site_grad":
-            cur = [_random_edits(p, p.sites, cands, r) for p, r in zip(progs, rngs)]
-        else:
-            cur = start
-        best: list[dict] = [{} for _ in progs]
-        best_loss = program_losses(model, progs, best, vocab)
-        for cand in [start] + [None] * steps:
-            if cand is None:
-                cur = _gradient_step(model, progs, cur, vocab, cand_ids, k,
-                                     select_sites=(kind == "grad_site_grad"))
-                cand = cur  # after the first step only the k kept sites are refined
-            loss = program_losses(model, progs, cand, vocab)
-            for i in range(len(progs)):
-                if loss[i] > best_loss[i]:
-                    best_loss[i], best[i] = loss[i], dict(cand[i])
-        out += best
+        if kind == "random_search":
+            draws = [start] + [[random_edits(p, r.sample(p.sites, min(k, len(p.sites))), cands, r)
+                                for p, r in zip(progs, rngs)] for _ in range(restarts - 1)]
+            out += _keep_best(model, progs, vocab, draws)
+            continue
+        cur = [random_edits(p, p.sites, cands, r) for p, r in zip(progs, rngs)] \
+            if kind == "grad_site_grad" else start
+        cands_seen = [start]
+        for _ in range(steps):
+            cur = gradient_step(model, progs, cur, vocab, cand_ids, k, select_sites=(kind == "grad_site_grad"))
+            cands_seen.append(cur)  # after the first step only the k kept sites are refined
+        out += _keep_best(model, progs, vocab, cands_seen)
     return out
-
-
-def attacked_tokens(programs: list[Program], edits: list[dict]) -> list[list[str]]:
-    """Token lists of the programs after the edits."""
-    return [apply_edits(p, e)[0] for p, e in zip(programs, edits)]

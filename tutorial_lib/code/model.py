@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from tutorial_lib.core.config import get_profile
+
 from .dataset import (
     BOS,
     EOS,
@@ -22,7 +23,6 @@ from .dataset import (
     UNK,
     Vocab,
     load_vocab,
-    model_input,
 )
 
 # Lesson knobs per profile (model size, input window, training budget).
@@ -217,41 +217,3 @@ def checkpoint_name(name: str, profile: str | None = None) -> str:
 
 def base_name(ckpt: str) -> str:
     return ckpt.removesuffix("_full")
-
-
-def load_name_model(name: str = STANDARD, device: torch.device | str | None = None) -> NamePredictor:
-    """A name predictor (``code_names`` standard, ``code_names_adv`` adversarially trained) in
-    eval mode. Quick profile: the shipped checkpoints. Full profile: ``NAME_full``, trained on
-    first use (GPU recommended) on the shipped corpus plus ``$FRFM_CODE_DIR``."""
-    from tutorial_lib.core import models
-    from tutorial_lib.core.device import device as default_device
-    from .train import train_for_checkpoint
-    ckpt = checkpoint_name(name)
-    dev = device or default_device()
-
-    def train(m):
-        metrics = train_for_checkpoint(ckpt, m.to(dev))
-        m.cpu()
-        return metrics
-
-    model = models.load_or_train(ckpt, build_model, train)
-    return model.float().to(dev).eval()
-
-
-_DEFAULT: dict = {}
-
-
-def predict_names(sources: Sequence[str] | str, model: NamePredictor | None = None) -> list[list[str]]:
-    """Predicted name subtokens, one list per function source (the text of a ``def``).
-
-    ``model`` defaults to the shipped standard model. The function's own name is masked the
-    code2seq way, so passing a function with its real name is fine."""
-    if isinstance(sources, str):
-        sources = [sources]
-    inputs = [model_input(s)[0] for s in sources]  # parse errors first, before loading a model
-    if model is None:
-        if "model" not in _DEFAULT:
-            _DEFAULT["model"] = load_name_model(STANDARD)
-        model = _DEFAULT["model"]
-    vocab = load_vocab()
-    return predict_tokens(model, inputs, vocab)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .attacks import INSERT, Program
 from .obfuscate import insert_dead_code
+from .programs import Program, is_insert
 
 
 def most_used_sites(program: Program, k: int) -> list[str]:
     """Site selection rule: the k renameable sites with the most occurrences in the program
-    (``INSERT`` excluded; ties keep the earlier site)."""
+    (insert sites excluded; ties keep the earlier site)."""
     counts = Counter(o for o, prev in zip(program.origins, [None] + program.origins[:-1])
                      if o is not None and o != prev)
-    sites = [s for s in program.sites if s != INSERT]
+    sites = [s for s in program.sites if not is_insert(s)]
     return sorted(sites, key=lambda s: -counts[s])[:k]
 
 

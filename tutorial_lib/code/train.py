@@ -12,9 +12,12 @@ from collections.abc import Callable
 import torch
 
 from tutorial_lib.core.config import get_profile
+
+from .attacks import gradient_step
 from .dataset import Vocab, load_corpus, load_vocab, tokenize_code
 from .metrics import copy_frequent_baseline, most_frequent_name_baseline, subtoken_f1
-from .model import NamePredictor, make_batch, mean_loss, predict_tokens
+from .model import ROBUST, NamePredictor, base_name, make_batch, mean_loss, predict_tokens
+from .programs import apply_edits, candidate_tokens, make_program, random_edits
 
 # steps are the budget (equal for the standard and the adversarial model); max_minutes a guard.
 TRAIN_CONFIGS = {
@@ -57,7 +60,6 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     """AdamW with warm-up + cosine decay for a fixed number of steps; keeps the weights with the
     best validation subtoken F1. With ``adv_fraction`` > 0 that share of each batch is replaced by
     adversarially obfuscated versions (random 1..adv_k sites, one gradient content step)."""
-    from .attacks import _gradient_step, _random_edits, apply_edits, candidate_tokens, make_program
     torch.manual_seed(seed)
     rng = random.Random(seed)
     dev = next(model.parameters()).device
@@ -95,9 +97,9 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
                     programs[i] = make_program(train[i]["source"], train[i]["target"], model.max_len,
                                                normalized=True)
             progs = [programs[i] for i in adv_idx]
-            start = [_random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
+            start = [random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
                                    cands, rng) for p in progs]
-            edits = _gradient_step(model, progs, start, vocab, cand_ids, adv_k, select_sites=False)
+            edits = gradient_step(model, progs, start, vocab, cand_ids, adv_k, select_sites=False)
             toks[:n_adv] = [apply_edits(p, e)[0] for p, e in zip(progs, edits)]
         model.train()
         b = make_batch(toks, [train[i]["target"] for i in idx], vocab, model.max_len, model.max_tgt, dev)
@@ -155,7 +157,6 @@ def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], trai
 def train_for_checkpoint(name: str, model: NamePredictor, profile: str | None = None,
                          steps: int | None = None, log=print) -> dict:
     """What ``load_or_train`` runs for the shipped code models (``scripts/train_code_models.py``)."""
-    from .model import ROBUST, base_name
     cfg = dict(TRAIN_CONFIGS[get_profile(profile).name])
     if steps is not None:
         cfg["steps"] = steps
