@@ -69,7 +69,7 @@ from tutorial_lib.code import programs as code_programs
 from tutorial_lib.code import train as code_train
 from tutorial_lib.code.metrics import copy_frequent_baseline, most_frequent_name_baseline
 from tutorial_lib.code.model import make_batch
-from tutorial_lib.core import checks, models, verdict, widgets
+from tutorial_lib.core import checks, models, verdict, widgets, zoo
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import data_path
 from tutorial_lib.core.plotting import COLORS, takeaway
@@ -126,7 +126,7 @@ MODELS = {"standard": std, "adv. trained": rob}
 CKPT = {"standard": code.STANDARD, "adv. trained": code.ROBUST}
 MODEL_COLORS = {"standard": COLORS["other"], "adv. trained": COLORS["extra"]}
 for mname, ck in CKPT.items():
-    meta = models.checkpoint_metrics(ck)
+    meta = zoo.metrics(ck)
     print(f"{mname:>13}: {models.count_parameters(MODELS[mname]):,} parameters, {meta['steps_done']} "
           f"steps ({meta['epochs_done']} epochs), {meta['train_seconds'] / 60:.0f} min on one CPU thread")
 
@@ -155,7 +155,7 @@ ax.bar(list(counts), vals, color=colors,
 ax.set_ylabel("subtoken F1"); ax.set_title(f"clean F1 on {N_EVAL:,} held-out test functions (95% bootstrap CI)")
 plt.show()
 d_copy = code_eval.f1_interval(counts["standard"], counts["copy 2 most frequent\nbody subtokens"])
-std_meta = models.checkpoint_metrics(code.STANDARD)
+std_meta = zoo.metrics(code.STANDARD)
 takeaway(f"the standard model reaches F1 {ci['standard'][0]:.3f} [{ci['standard'][1]:.3f}, {ci['standard'][2]:.3f}], "
          f"{d_copy[0]:+.3f} [{d_copy[1]:+.3f}, {d_copy[2]:+.3f}] over copying the body's two most frequent subtokens; "
          f"it saw {std_meta['steps_done'] * std_meta['batch_size']:,} training examples "
@@ -174,7 +174,7 @@ for p, pred in list(zip(programs, clean_preds["standard"]))[:6]:
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
 for mname, ck in CKPT.items():
-    hist = models.checkpoint_metrics(ck)["history"]
+    hist = zoo.metrics(ck)["history"]
     ax.plot([h["step"] for h in hist], [h["val_f1"] for h in hist], "o-", color=MODEL_COLORS[mname], label=mname)
 ax.set_xlabel("training step (64 functions each)"); ax.set_ylabel("validation subtoken F1"); ax.legend()
 plt.show()

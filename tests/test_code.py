@@ -39,7 +39,7 @@ from tutorial_lib.code.metrics import copy_frequent_baseline
 from tutorial_lib.code.model import ROBUST, STANDARD, make_batch, predict_tokens
 from tutorial_lib.code.obfuscate import Renamer
 from tutorial_lib.code.train import evaluate_f1, evaluation_report
-from tutorial_lib.core import models
+from tutorial_lib.core import zoo
 
 SRC = '''def count_words(text, min_len=1):
     """Count words."""
@@ -200,8 +200,8 @@ def test_recs():
 def test_checkpoint_reproduces_recorded_test_f1(name, test_recs):
     model = load_name_model(name)
     vocab = load_vocab()
-    recorded = models.checkpoint_metrics(name)
-    assert recorded["steps_done"] == models.checkpoint_metrics(STANDARD)["steps_done"]  # equal epochs
+    recorded = zoo.metrics(name)
+    assert recorded["steps_done"] == zoo.metrics(STANDARD)["steps_done"]  # equal epochs
     # the recorded figure, recomputed on all held-out test functions
     f1 = evaluate_f1(model, test_recs, vocab)["f1"]
     assert f1 == pytest.approx(recorded["test"]["f1"], abs=0.01)
@@ -275,7 +275,7 @@ def test_zoo_loads_the_shipped_name_models():
     assert {"code_names", "code_names_adv"} <= set(z.names())
     m = z.load("code_names")
     assert isinstance(m, torch.nn.Module) and not m.training
-    assert sum(p.numel() for p in m.parameters()) == models.checkpoint_metrics("code_names")["params"]
+    assert sum(p.numel() for p in m.parameters()) == zoo.metrics("code_names")["params"]
 
 
 def _module_imports(path):

@@ -156,7 +156,7 @@ def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], trai
 
 def train_for_checkpoint(name: str, model: NamePredictor, profile: str | None = None,
                          steps: int | None = None, log=print) -> dict:
-    """What ``load_or_train`` runs for the shipped code models (``scripts/train_code_models.py``)."""
+    """The zoo's training of the name models (``python scripts/train.py code_names``)."""
     cfg = dict(TRAIN_CONFIGS[get_profile(profile).name])
     if steps is not None:
         cfg["steps"] = steps

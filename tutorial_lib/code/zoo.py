@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import torch
 
-from tutorial_lib.core import models, zoo
+from tutorial_lib.core import zoo
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.device import device as default_device
 
@@ -19,37 +19,28 @@ from .model import ROBUST, STANDARD, NamePredictor, build_model, checkpoint_name
 from .train import train_for_checkpoint
 
 
-def _build() -> NamePredictor:
-    return build_model(profile="quick")
+def _train(name: str, profile: str):
+    def train(model: NamePredictor) -> dict:
+        return train_for_checkpoint(checkpoint_name(name, profile), model.to(default_device()),
+                                    profile=profile)
+    return train
 
 
-@zoo.register(STANDARD, build=_build)
-def train_code_names(model: NamePredictor) -> dict:
-    """Function-name predictor, standard training (quick profile)."""
-    return train_for_checkpoint(STANDARD, model, profile="quick")
-
-
-@zoo.register(ROBUST, build=_build)
-def train_code_names_adv(model: NamePredictor) -> dict:
-    """Function-name predictor, adversarial training on random-site obfuscations (quick profile)."""
-    return train_for_checkpoint(ROBUST, model, profile="quick")
+for _profile in ("quick", "full"):
+    for _name, _what in ((STANDARD, "standard training"),
+                         (ROBUST, "adversarial training on random-site obfuscations")):
+        zoo.register(checkpoint_name(_name, _profile),
+                     build=lambda p=_profile: build_model(profile=p), train=_train(_name, _profile),
+                     description=f"function-name predictor, {_what} ({_profile} profile)")
 
 
 def load_name_model(name: str = STANDARD, device: torch.device | str | None = None) -> NamePredictor:
     """A name predictor (``code_names`` standard, ``code_names_adv`` adversarially trained) in
     eval mode. Quick profile: the shipped checkpoints (via the zoo). Full profile: ``NAME_full``,
     trained on first use (GPU recommended) on the shipped corpus plus ``$FRFM_CODE_DIR``."""
-    ckpt = checkpoint_name(name)
     dev = device or default_device()
-    if get_profile().name == "quick":
-        return zoo.load(ckpt).float().to(dev).eval()
-
-    def train(m):
-        metrics = train_for_checkpoint(ckpt, m.to(dev))
-        m.cpu()
-        return metrics
-
-    return models.load_or_train(ckpt, build_model, train).float().to(dev).eval()
+    full = get_profile().name == "full"  # no full-profile model ships: the lesson trains it
+    return zoo.load(checkpoint_name(name), train=full).float().to(dev).eval()
 
 
 _DEFAULT: dict = {}
