@@ -28,7 +28,7 @@
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
 import os, subprocess, sys
 KIT_REPO = "https://github.com/frfm-kit/foundational-robustness-kit"  # scripts/set_repo_url.py
-KIT_REF = "v0.1.0"
+KIT_REF = "main"
 if "google.colab" in sys.modules and not os.path.isdir("/content/frfm-kit"):
     subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", KIT_REF, KIT_REPO, "/content/frfm-kit"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/frfm-kit"], check=True)

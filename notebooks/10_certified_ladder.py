@@ -2,6 +2,7 @@
 # # 10 · Certified robustness: the whole ladder on one network
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/frfm-kit/foundational-robustness-kit/blob/main/notebooks/10_certified_ladder.ipynb)
+# [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/frfm-kit/foundational-robustness-kit/main?labpath=notebooks%2F10_certified_ladder.ipynb)
 #
 # Notebook 05 certified digits with randomized smoothing, a *probabilistic* L2 certificate. Here we
 # climb the ladder of *deterministic* L∞ certificates on one small ReLU network: interval bound
@@ -27,7 +28,7 @@
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
 import os, subprocess, sys
 KIT_REPO = "https://github.com/frfm-kit/foundational-robustness-kit"  # scripts/set_repo_url.py
-KIT_REF = "v0.1.0"
+KIT_REF = "main"
 if "google.colab" in sys.modules and not os.path.isdir("/content/frfm-kit"):
     subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", KIT_REF, KIT_REPO, "/content/frfm-kit"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/frfm-kit"], check=True)
