@@ -46,7 +46,7 @@ import pandas as pd
 import torch
 from scipy.stats import norm
 
-from tutorial_lib.core import checks, models, verdict, widgets
+from tutorial_lib.core import checks, models, verdict, widgets, zoo
 from tutorial_lib.shift import line
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
@@ -91,7 +91,7 @@ takeaway(f"the shift adds {float(x_shift.sum() / x_test.sum() - 1):.0%} ink and 
 
 # %%
 table = pd.DataFrame(line.load_table())
-print(f"{len(table)} models in the table; made by: {line.TABLE_COMMAND}")
+print(f"{len(table)} models in the table; made by: {zoo.metrics('line_models')['command']}")
 live_names = ["linear_w0_r32_n150_e15_s0", "mlp_w64_r16_n400_e15_s0", "cnn_w8_r16_n400_e15_s0"]
 live, live_models = {}, {}
 for name in live_names:

@@ -69,7 +69,8 @@ def main() -> int:
     if args.inplace:  # regenerating the committed notebooks rewrites their ledger entries
         os.environ[WRITE_ENV] = "1"
     os.environ.setdefault("TQDM_DISABLE", "1")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # committed notebooks embed their figures: the inline backend, whatever MPLBACKEND the shell has
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     sources = args.sources or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
     failed = []
     for py in sources:

@@ -34,3 +34,14 @@ def test_committed_ipynb_has_outputs_and_no_errors(py):
     assert any(c.get("outputs") for c in code), f"{py.stem}.ipynb has no outputs: commit a quick-profile run"
     errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"{py.stem}.ipynb holds error outputs"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=lambda p: p.stem)
+def test_committed_ipynb_embeds_its_figures(py):
+    """Every cell that shows a figure (plt.show) holds a PNG in the committed run: a notebook
+    executed with a non-inline backend (e.g. MPLBACKEND=Agg) would silently lose them."""
+    nb = jupytext.read(py.with_suffix(".ipynb"))
+    showing = [c for c in nb.cells if c.cell_type == "code" and "plt.show()" in c.source]
+    blank = [c.source.splitlines()[0] for c in showing
+             if not any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert not blank, f"{py.stem}.ipynb: {len(blank)} figure cell(s) without an image, e.g. {blank[0]!r}"

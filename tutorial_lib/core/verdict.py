@@ -22,6 +22,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -152,19 +153,32 @@ def _write_ledger(claims: list[dict]) -> None:
     ledger_path().write_text(json.dumps({"rule": RULE, "claims": claims}, indent=1) + "\n")
 
 
+@contextmanager
+def _locked():
+    """Serialise read-modify-write of the ledger across processes (notebooks run in parallel)."""
+    import fcntl
+
+    with open(ledger_path().with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _record(entry: Claim) -> None:
-    claims = [c for c in read_ledger() if not (c["id"] == entry.id and c["profile"] == entry.profile)]
-    claims.append(asdict(entry))
-    _write_ledger(claims)
+    with _locked():
+        claims = [c for c in read_ledger()
+                  if not (c["id"] == entry.id and c["profile"] == entry.profile)]
+        claims.append(asdict(entry))
+        _write_ledger(claims)
 
 
 def clear(notebook: str, profile: str) -> int:
     """Drop a notebook's entries for one profile (before it is re-run, so that claims it no longer
     makes do not linger). Returns how many were dropped."""
-    claims = read_ledger()
-    kept = [c for c in claims if not (c["notebook"] == notebook and c["profile"] == profile)]
-    if len(kept) != len(claims) or ledger_path().is_file():
-        _write_ledger(kept)
+    with _locked():
+        claims = read_ledger()
+        kept = [c for c in claims if not (c["notebook"] == notebook and c["profile"] == profile)]
+        if len(kept) != len(claims) or ledger_path().is_file():
+            _write_ledger(kept)
     return len(claims) - len(kept)
 
 
