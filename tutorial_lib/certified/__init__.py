@@ -1,1 +1,2 @@
-"""Certified robustness (notebook 05): randomized smoothing and bound propagation."""
+"""Certified robustness (notebooks 05, 10): randomized smoothing; IBP, CROWN/LP, SDP and its
+first-order dual on one ReLU network."""

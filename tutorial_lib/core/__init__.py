@@ -1,1 +1,3 @@
-"""Shared services every lesson uses: profile + knobs, device, data, zoo, fit, attacks, plotting, widgets, checks, verdicts."""
+"""Shared services every lesson uses (no lesson code): profile + knobs, device, data, the zoo,
+the training loop, transforms, the background compositor, attacks, verdicts, plotting, widgets,
+checks."""

@@ -1,1 +1,2 @@
-"""Robustness evaluation (notebook 01): corruptions, stability, OOD detection, new shifts."""
+"""Robustness evaluation (notebooks 01, 11, 13): the evaluation suite, corruptions, stability, OOD
+detection (MSP, DROCC), renditions, natural adversarial examples, backgrounds."""
