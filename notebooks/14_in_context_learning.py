@@ -302,7 +302,7 @@ for name in ("transformer", "LSTM"):
                   direction="greater", paper_value="k=10 above k=3")
 shot_cells = [(n, k) for n in NS if n > 0 for k in KS]
 e, lo, hi = verdict.paired_bootstrap(per_item("transformer", shot_cells), per_item("LSTM", shot_cells))
-verdict.claim(id="14-transformer-vs-lstm", notebook="14",
+_ = verdict.claim(id="14-transformer-vs-lstm", notebook="14",
               claim="transformer minus LSTM in-context accuracy (the paper finds the LSTM ahead)",
               source="Xie et al. 2022, Sec. 5 (LSTM vs Transformer)", effect=e, interval=(lo, hi),
               n=N_ITEMS, direction="less", paper_value="LSTM higher")
@@ -331,7 +331,7 @@ half = N_ITEMS // 2
 best = int(np.argmax(diffs[:half].mean(0)))
 (bname, bk) = cells[best]
 e, lo, hi = verdict.paired_bootstrap(CORRECT[bname][(0, bk)][half:], CORRECT[bname][(1, bk)][half:])
-verdict.claim(id="14-zero-shot-beats-one-shot", notebook="14",
+_ = verdict.claim(id="14-zero-shot-beats-one-shot", notebook="14",
               claim=f"zero-shot beats one-shot in some setting (cell chosen on held-apart prompts: {bname}, k={bk})",
               source="Xie et al. 2022, Sec. 4 (zero-shot vs few-shot)", effect=e, interval=(lo, hi),
               n=N_ITEMS - half, direction="greater", paper_value="zero-shot > few-shot in some settings")
