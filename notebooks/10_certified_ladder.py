@@ -49,6 +49,7 @@ from tutorial_lib.certified import bounds, ibp, ladder, sdp, smoothing, solution
 from tutorial_lib.core import checks, verdict
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.fit import accuracy
 from tutorial_lib.core.models import load_model
 from tutorial_lib.core.plotting import COLORS, takeaway
 
@@ -76,7 +77,7 @@ x_all, y_all = ladder.digits8("test")
 x, y = x_all[:K["n_images"]].to(DEVICE), y_all[:K["n_images"]].to(DEVICE)
 NETS = {f"{a} {m}": (ladder.load(a, m, device=DEVICE), ladder.ARCHS[a])
         for a in ladder.ARCHS for m in ladder.TRAININGS if not (a == "mlp2" and m == "sdp")}
-clean = {k: ladder.accuracy(net, x_all.to(DEVICE), y_all.to(DEVICE)) for k, (net, _) in NETS.items()}
+clean = {k: accuracy(net, x_all.to(DEVICE), y_all.to(DEVICE)) for k, (net, _) in NETS.items()}
 print(pd.Series(clean, name="test accuracy (397 images)").round(3).to_string())
 
 # %% [markdown]

@@ -19,6 +19,7 @@ from torch import nn
 
 from tutorial_lib.core import data, zoo
 from tutorial_lib.core.attacks import pgd
+from tutorial_lib.core.fit import accuracy
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.device import seed_everything
 
@@ -75,11 +76,6 @@ def sdp_margins(model: nn.Sequential, c: torch.Tensor, x: torch.Tensor, y: torch
     marg = logits.gather(1, y[:, None]) - logits - eps / 4 * table[:, y].T
     keep = torch.ones_like(marg, dtype=torch.bool).scatter_(1, y[:, None], False)
     return marg[keep].view(-1, k - 1)
-
-
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
 
 
 def train_ladder(model: nn.Sequential, method: str, recipe: dict | None = None, log=None) -> dict:
