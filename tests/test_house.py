@@ -141,9 +141,10 @@ def _knob_modules():
 
 @pytest.mark.parametrize("module", list(_knob_modules()), ids=lambda m: m.__name__)
 def test_every_module_with_knobs_follows_the_convention(module):
-    assert isinstance(module.KNOBS, dict) and set(module.KNOBS) == {"quick", "full"}, module
+    assert isinstance(module.KNOBS, dict) and set(module.KNOBS) - {"smoke"} == {"quick", "full"}, module
     assert set(module.KNOBS["quick"]) == set(module.KNOBS["full"]), (
         set(module.KNOBS["quick"]) ^ set(module.KNOBS["full"]))
+    assert set(module.KNOBS.get("smoke", {})) <= set(module.KNOBS["full"]), module
     for profile in ("quick", "full"):
         k = module.knobs(profile)
         assert k == module.KNOBS[profile]
@@ -156,3 +157,29 @@ def test_unknown_profile_in_knobs_is_a_clear_error():
 
     with pytest.raises(ValueError, match="Valid profiles"):
         lpft.knobs("medium")
+
+
+def test_smoke_switch_shrinks_sizes_and_overlays_smoke_knobs(monkeypatch):
+    from tutorial_lib.core import config
+
+    table = {"quick": {"n": 100, "k": 3}, "full": {"n": 5000, "k": 7}, "smoke": {"n": 4}}
+    monkeypatch.delenv(config.SMOKE_ENV, raising=False)
+    assert config.pick_knobs(table, "full") == {"n": 5000, "k": 7}
+    assert not config.get_profile("full").smoke
+    monkeypatch.setenv(config.SMOKE_ENV, "1")
+    prof = config.get_profile("full")
+    assert prof.smoke and prof.n_eval == 8 and prof.epochs == 1 and prof.attack_steps == 2
+    assert config.pick_knobs(table, "full") == {"n": 4, "k": 7}
+    assert config.pick_knobs(table, "quick") == {"n": 4, "k": 3}
+    with pytest.raises(KeyError, match="not knobs"):
+        config.pick_knobs({"quick": {"n": 1}, "full": {"n": 2}, "smoke": {"typo": 1}}, "full")
+
+
+def test_smoke_run_never_writes_the_ledger(monkeypatch):
+    from tutorial_lib.core import config, verdict
+
+    monkeypatch.setenv(config.SMOKE_ENV, "1")
+    monkeypatch.setenv(verdict.WRITE_ENV, "1")
+    with pytest.raises(RuntimeError, match="never writes the claims ledger"):
+        verdict.claim(id="xx-smoke", notebook="xx", claim="c", source="s", effect=0.1,
+                      interval=(0.0, 0.2), n=10)

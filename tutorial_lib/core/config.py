@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 PROFILE_ENV = "FRFM_PROFILE"
+SMOKE_ENV = "FRFM_SMOKE"  # "1": a smoke run (few images, 1-2 steps) of the same code paths, never results
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Profile:
     epochs: int  # default epochs for any training a notebook runs live
     seed: int
     models: dict[str, str] = field(default_factory=dict)  # role -> model name
-    extra: dict[str, object] = field(default_factory=dict)  # lesson-specific knobs
+    smoke: bool = False  # FRFM_SMOKE=1: tiny sizes to exercise the code paths; numbers mean nothing
 
     def with_(self, **changes: object) -> Profile:
         """A copy with some fields changed (e.g. ``get_profile().with_(n_eval=50)``)."""
@@ -78,14 +79,37 @@ def get_profile(name: str | None = None) -> Profile:
             f"Unknown profile {chosen!r} (from {'argument' if name else PROFILE_ENV}). "
             f"Valid profiles: {valid}. Example: export {PROFILE_ENV}=quick"
         )
-    return PROFILES[key]
+    prof = PROFILES[key]
+    return smoke_sizes(prof) if is_smoke() else prof
+
+
+def is_smoke() -> bool:
+    """True under ``FRFM_SMOKE=1``: a smoke run of the code paths on tiny sizes, never results."""
+    return os.environ.get(SMOKE_ENV, "0").strip() == "1"
+
+
+def smoke_sizes(prof: Profile) -> Profile:
+    """The profile shrunk for a smoke run: 8 images, batches of 8, 2 attack steps, 1 epoch."""
+    return prof.with_(n_eval=min(prof.n_eval, 8), batch_size=min(prof.batch_size, 8),
+                      attack_steps=min(prof.attack_steps, 2), epochs=1, smoke=True)
 
 
 def pick_knobs(table: dict[str, dict], profile: str | None = None) -> dict:
-    """A copy of ``table[<profile>]``: what every part module's ``knobs(profile)`` returns."""
+    """A copy of ``table[<profile>]``: what every part module's ``knobs(profile)`` returns.
+
+    Under ``FRFM_SMOKE=1`` an optional ``table["smoke"]`` (a subset of the keys, tiny sizes) is
+    laid over the profile's table, so a smoke run exercises the same code with a few items.
+    """
     import copy
 
-    return copy.deepcopy(table[get_profile(profile).name])
+    prof = get_profile(profile)
+    chosen = copy.deepcopy(table[prof.name])
+    if prof.smoke and "smoke" in table:
+        unknown = set(table["smoke"]) - set(chosen)
+        if unknown:
+            raise KeyError(f"smoke knobs {sorted(unknown)} are not knobs of this table")
+        chosen.update(copy.deepcopy(table["smoke"]))
+    return chosen
 
 
 def setup_notebook(seed: int | None = None) -> tuple[Profile, torch.device]:
@@ -103,7 +127,10 @@ def setup_notebook(seed: int | None = None) -> tuple[Profile, torch.device]:
     threads = torch.get_num_threads()
     print(f"profile: {prof.name} (set FRFM_PROFILE=quick|full) | device: {dev} | "
           f"torch {torch.__version__}, {threads} CPU thread{'s' * (threads != 1)}")
-    if dev.type == "cpu" and prof.name == "full":
+    if prof.smoke:
+        print("SMOKE RUN (FRFM_SMOKE=1): a few images and 1-2 steps to exercise the code paths. "
+              "Every number below is meaningless; with stand-in data and random weights, doubly so.")
+    elif dev.type == "cpu" and prof.name == "full":
         print("The full profile on a CPU will be slow: on Colab choose Runtime > Change runtime "
               "type > GPU.")
     return prof, dev

@@ -241,14 +241,18 @@ def claim(id: str, notebook: str, claim: str, source: str, effect: float,
                   kit_value=float(effect), ci_low=lo, ci_high=hi, n=int(n),
                   verdict=decide(lo, hi, direction, threshold), profile=get_profile().name,
                   direction=direction, threshold=float(threshold), uncertainty=uncertainty)
+    smoke = get_profile().smoke
     if show:
-        print(entry.line())
+        print(("[SMOKE RUN, not a result] " if smoke else "") + entry.line())
         if entry.verdict == VERDICTS[2]:
             need = deciding_n(entry)
             print("    (inconclusive: " + ("no sample size decides an effect at the threshold)"
                   if need is None else f"about n = {need:,} would decide it if the effect and "
                   "spread held)"))
     if os.environ.get(WRITE_ENV) == "1":
+        if smoke:
+            raise RuntimeError("a smoke run (FRFM_SMOKE=1) never writes the claims ledger: unset "
+                               "FRFM_WRITE_CLAIMS or FRFM_SMOKE")
         _record(entry)
     return entry
 
