@@ -10,8 +10,12 @@ import numpy as np
 import torch
 
 STYLE = Path(__file__).with_name("frfm.mplstyle")
-# One colour per model family, the same in every notebook (Okabe-Ito).
+# Okabe-Ito, colour-blind-safe. Blue and vermillion mean ViT and CNN in every notebook and are
+# used for nothing else; "other"/"extra" are a third and fourth model. Any other comparison
+# (methods, sigma values, encoders, right/wrong) takes its colours from PALETTE, in order.
 COLORS = {"vit": "#0072B2", "cnn": "#D55E00", "other": "#009E73", "extra": "#CC79A7"}
+PALETTE = ["#009E73", "#CC79A7", "#E69F00", "#000000", "#999999", "#56B4E9", "#F0E442"]
+RIGHT_WRONG = {"right": "#009E73", "wrong": "#CC79A7"}  # correct / wrong predictions
 DIGIT_CLASSES = [str(i) for i in range(10)]
 
 
