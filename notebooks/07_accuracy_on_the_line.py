@@ -13,6 +13,9 @@
 # to ask what pre-training on broad data really buys. Here we build the plot from scratch: a family
 # of 48 small models of our own, real digit scans, and a natural shift written as a function.
 #
+# Terms in *italics* are defined in the kit's [glossary](../glossary.md) (*ID, OOD*, *natural
+# shift*, *probit*, *accuracy on the line*, *effective robustness*, the verdict words).
+#
 # **Learning goals**
 # - Measure ID and shifted accuracy for a family of models that differ in architecture, width,
 #   input resolution, training-set size and training length.
@@ -47,18 +50,19 @@ import torch
 from scipy.stats import norm
 
 from tutorial_lib.core import checks, models, verdict, widgets, zoo
-from tutorial_lib.shift import line
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
-from tutorial_lib.core.plotting import COLORS, show_images, takeaway
 from tutorial_lib.core.fit import accuracy
+from tutorial_lib.core.plotting import COLORS, PALETTE, show_images, takeaway
 from tutorial_lib.core.transforms import pen_shift
+from tutorial_lib.shift import line, solutions
 
 PROFILE, DEVICE = setup_notebook()
 T_START = time.perf_counter()
 
 # %% [markdown]
 # ## 1. A natural shift: another hand, another pen
+# *~5 min*
 #
 # ImageNetV2 re-collected ImageNet's test set with the same recipe years later; nothing was
 # corrupted, yet every model lost accuracy. Our digits have no second collection, so
@@ -80,6 +84,7 @@ takeaway(f"the shift adds {float(x_shift.sum() / x_test.sum() - 1):.0%} ink and 
 
 # %% [markdown]
 # ## 2. A family of models
+# *~5 min*
 #
 # `python scripts/train.py line_models` trained 48 small models on the digits training split (no
 # augmentation): linear classifiers, two-layer MLPs and two-layer CNNs; several widths; input
@@ -115,6 +120,7 @@ for name in live_names:
 
 # %% [markdown]
 # ## 3. The probit–probit fit
+# *~10 min*
 #
 # Miller et al. plot Φ⁻¹(OOD accuracy) against Φ⁻¹(ID accuracy), where Φ⁻¹ is the inverse of the
 # standard normal CDF (the *probit*), and fit a straight line by least squares. The probit
@@ -122,36 +128,66 @@ for name in live_names:
 # Accuracies of exactly 0 or 1 are clipped half an image inside the range, so they stay finite.
 # Like Miller et al. we fit every model; we also report the fit on the models with ID accuracy
 # ≥ 50% alone, because near-chance models stretch the x-axis and flatter R².
+#
+# ### Your turn: the fit
+# *~10 min*
+#
+# Write the probit–probit least-squares fit: return `(slope, intercept, r2)` for arrays of ID and
+# OOD accuracies. Clip to [0.5/n, 1 − 0.5/n] with n = 397 (the test-set size) before the probit
+# `norm.ppf`; `np.polyfit(px, py, 1)` gives the line; R² = 1 − (residual sum of squares) / (total
+# sum of squares). Replace `raise NotImplementedError` and re-run the cell; until then the checker
+# continues with the reference solution (`tutorial_lib.shift.solutions`). The figure below is
+# drawn with your fit.
 
 # %%
-def probit_fit(acc_id, acc_ood, n=397):  # n = test-set size
-    px = norm.ppf(np.clip(acc_id, 0.5 / n, 1 - 0.5 / n))
-    py = norm.ppf(np.clip(acc_ood, 0.5 / n, 1 - 0.5 / n))
-    slope, intercept = np.polyfit(px, py, 1)
-    r2 = 1 - np.sum((py - slope * px - intercept) ** 2) / np.sum((py - py.mean()) ** 2)
-    return slope, intercept, r2
+def my_probit_fit(acc_id, acc_ood):
+    raise NotImplementedError  # your code here
 
 
+probit_fit = checks.check_function(my_probit_fit, solutions.probit_fit,
+                                   [(table.acc_id.values, table.acc_ood.values),
+                                    (table.acc_id.values[::2], table.acc_ood.values[::2])],
+                                   name="my_probit_fit", atol=1e-6)
 slope, intercept, r2 = probit_fit(table.acc_id.values, table.acc_ood.values)
 fit = line.fit_line(table.acc_id, table.acc_ood, n=len(x_test))  # the library agrees
 learned = table[table.acc_id >= 0.5]
 fit_hi = line.fit_line(learned.acc_id, learned.acc_ood, n=len(x_test))
 print(f"all {fit.n_models} models: slope {slope:.3f}, intercept {intercept:.3f}, R² {r2:.3f};  "
       f"the {fit_hi.n_models} with ID ≥ 50%: slope {fit_hi.slope:.3f}, R² {fit_hi.r2:.3f}")
+print("the fit on the competent CNNs alone:", np.round(probit_fit(
+    *table[(table.arch == "cnn") & (table.acc_id >= 0.5)][["acc_id", "acc_ood"]].values.T), 3))
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_probit_fit(acc_id, acc_ood):
+#     n = 397
+#     px = norm.ppf(np.clip(acc_id, 0.5 / n, 1 - 0.5 / n))
+#     py = norm.ppf(np.clip(acc_ood, 0.5 / n, 1 - 0.5 / n))
+#     slope, intercept = np.polyfit(px, py, 1)
+#     r2 = 1 - np.sum((py - slope * px - intercept) ** 2) / np.sum((py - py.mean()) ** 2)
+#     return slope, intercept, r2
+# ```
+# </details>
 
 # %%
 assert np.allclose([slope, intercept, r2], [fit.slope, fit.intercept, fit.r2], atol=1e-9)
 
 # %%
-ARCH_COLORS = {"linear": COLORS["other"], "mlp": COLORS["extra"], "cnn": COLORS["cnn"]}
+# the family's three architectures get the comparison palette; blue/vermillion stay for the kit ViT/CNN
+ARCH_COLORS = {"linear": PALETTE[0], "mlp": PALETTE[1], "cnn": PALETTE[2]}
+KIT_MARKERS = {"vit": dict(marker="*", s=260, zorder=4), "cnn": dict(marker="D", s=330, zorder=3)}
 ticks = np.array([0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99])
-fig, ax = plt.subplots(figsize=(7.5, 6))
+fig, ax = plt.subplots(figsize=(10, 6))
 for arch, sub in table.groupby("arch"):
     ax.scatter(line.probit(sub.acc_id, 397), line.probit(sub.acc_ood, 397), s=20 + sub.n_train / 20,
-               color=ARCH_COLORS[arch], alpha=0.75, label=f"{arch} (size = training images)")
+               color=ARCH_COLORS[arch], alpha=0.75, label=f"family: {arch} (size = training images)")
+# the two kit models land one test image apart: a large CNN diamond behind a smaller ViT star
 for role, acc in kit.items():
-    ax.scatter(*line.probit([acc["acc_id"], acc["acc_ood"]], 397), marker="*", s=350,
-               color=COLORS[role], edgecolor="black", label=f"kit {role} (augmented)")
+    ax.scatter(*line.probit([acc["acc_id"], acc["acc_ood"]], 397), color=COLORS[role],
+               edgecolor="black", label=f"kit {role}: ID {acc['acc_id']:.1%}, shifted {acc['acc_ood']:.1%}",
+               **KIT_MARKERS[role])
 xs_line = np.linspace(line.probit(0.05), line.probit(0.995), 50)
 ax.plot(xs_line, fit.slope * xs_line + fit.intercept, "k-", lw=1.5,
         label=f"probit fit, R² = {fit.r2:.2f}")
@@ -161,13 +197,16 @@ ax.set_yticks(norm.ppf(ticks), [f"{t:g}" for t in ticks])
 ax.set(xlabel="ID accuracy (digits test), probit scale", ylabel="shifted accuracy, probit scale",
        title="Accuracy on the line, digits edition", xlim=norm.ppf([0.05, 0.995]),
        ylim=norm.ppf([0.05, 0.995]))
-ax.legend(fontsize=9, loc="upper left")
+ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1))  # outside: covers no point
+plt.tight_layout()
 plt.show()
 resid = line.effective_robustness(fit, table.acc_id, table.acc_ood, 397)
 takeaway(f"{fit.n_models} models of three architectures follow one probit line with R² = "
          f"{fit.r2:.2f} (slope {fit.slope:.2f}; residual s.d. {np.std(resid):.1%} accuracy); among "
          f"the {fit_hi.n_models} models with ID ≥ 50% R² is {fit_hi.r2:.2f}: near the top, "
-         "architectures start to part ways.")
+         "architectures start to part ways."
+         + (f" The kit ViT and CNN differ by {abs(kit['vit']['acc_ood'] - kit['cnn']['acc_ood']) * 397:.0f} "
+            "shifted test image(s), so the ViT's star sits on the CNN's diamond." if len(kit) == 2 else ""))
 
 # %%
 assert fit.r2 > 0.85 and 0.3 < fit.slope < 1.5, fit
@@ -176,6 +215,7 @@ assert (learned.acc_ood < learned.acc_id).all()  # a real shift: every model los
 
 # %% [markdown]
 # ### Beside the paper
+# *~5 min*
 #
 # Miller et al. (2021, Fig. 1 and Sec. 3) find tight probit-linear trends for ImageNet →
 # ImageNetV2, CIFAR-10 → CIFAR-10.1 / CIFAR-10.2, CINIC-10 and STL-10, and several WILDS shifts,
@@ -198,6 +238,7 @@ line_claims = [verdict.claim_bootstrap(
 
 # %% [markdown]
 # ## 4. Effective robustness
+# *~10 min*
 #
 # Effective robustness (Taori et al. 2020) is the OOD accuracy a model has *beyond* what the line
 # predicts from its ID accuracy: ER = acc_OOD − Φ(slope·Φ⁻¹(acc_ID) + intercept). By construction
@@ -205,6 +246,37 @@ line_claims = [verdict.claim_bootstrap(
 # choice, sits systematically above it. The kit's ViT and CNN were trained with random affine
 # augmentation (scale 0.9–1.1, the shift's own zoom is 0.9): data diversity that covers part of
 # the shift.
+
+# ### Your turn: effective robustness
+# *~5 min*
+#
+# Given a line (slope, intercept) and ID and OOD accuracies, return the effective robustness: OOD
+# accuracy minus Φ(slope·Φ⁻¹(ID) + intercept) (`norm.cdf`, `norm.ppf`). Which family member sits
+# highest above the line, which lowest? Guess first: an architecture, a data size?
+
+# %%
+def my_effective_robustness(slope, intercept, acc_id, acc_ood):
+    raise NotImplementedError  # your code here
+
+
+er_fn = checks.check_function(my_effective_robustness, solutions.effective_robustness,
+                              [(fit.slope, fit.intercept, np.array([0.9, 0.95]), np.array([0.8, 0.7])),
+                               (1.0, 0.0, np.array([0.5]), np.array([0.6]))],
+                              name="my_effective_robustness", atol=1e-6)
+ers = np.asarray(er_fn(fit.slope, fit.intercept, table.acc_id.values, table.acc_ood.values))
+print(f"largest effective robustness: {table.name.values[np.argmax(ers)]} ({ers.max():+.1%}); "
+      f"smallest: {table.name.values[np.argmin(ers)]} ({ers.min():+.1%})")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_effective_robustness(slope, intercept, acc_id, acc_ood):
+#     return np.asarray(acc_ood) - norm.cdf(slope * norm.ppf(np.asarray(acc_id)) + intercept)
+# ```
+# </details>
+#
+# Now by architecture, and for the kit's two augmented models:
 
 # %%
 table["er"] = line.effective_robustness(fit, table.acc_id, table.acc_ood, 397)
@@ -261,6 +333,7 @@ assert abs(table.er.mean()) < 0.03  # the family is centred on its line
 
 # %% [markdown]
 # ## 5. Try it: change the shift
+# *~5 min*
 #
 # The table was measured for one shift. Here the three live models and the kit's models are scored
 # on a grid of pen thicknesses and zooms (on the first 150 test digits, precomputed once; the
@@ -284,14 +357,18 @@ def show_shift(thickness: int = 1, scale: float = 0.9) -> None:
     pos = np.arange(len(names_))
     axes[1].bar(pos - 0.2, [grid_acc[(0, 1.0)][k] for k in names_], 0.4, color="grey", label="ID")
     axes[1].bar(pos + 0.2, [grid_acc[(thickness, scale)][k] for k in names_], 0.4,
-                color=COLORS["vit"], label="shifted")
-    axes[1].set_xticks(pos, names_, fontsize=9)
+                color=PALETTE[0], label="shifted")
+    axes[1].set_xticks(pos, [n_.replace("kit ", "kit\n") for n_ in names_], fontsize=9)
     axes[1].set(ylim=(0, 1), ylabel="accuracy")
-    axes[1].legend(fontsize=9)
+    axes[1].legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1))
+    plt.tight_layout()
     plt.show()
 
 
 show_shift(1, 0.9)
+drops = {k: grid_acc[(0, 1.0)][k] - grid_acc[(1, 0.9)][k] for k in live_models}
+takeaway("on these 150 digits the shift of section 1 costs " + ", ".join(
+    f"{k} {v:.1%}" for k, v in drops.items()) + " accuracy (ID minus shifted; negative = a gain).")
 
 # %%
 widgets.slider_explorer(show_shift,
@@ -300,6 +377,7 @@ widgets.slider_explorer(show_shift,
 
 # %% [markdown]
 # ## Summary
+# *~5 min*
 #
 # - For a natural shift, a model's shifted accuracy is largely predicted by its ID accuracy: the
 #   probit–probit points of very different models fall on one line.
@@ -312,92 +390,30 @@ widgets.slider_explorer(show_shift,
 #   family's own scatter and the line's extrapolation (section 4's prediction intervals).
 
 # %% [markdown]
-# ## Exercises
+# ## Going further (open exercise)
+# *~15 min*
 #
-# ### Exercise 1: the fit
-# Write the probit–probit least-squares fit: return `(slope, intercept, r2)` for arrays of ID and
-# OOD accuracies (clip to [0.5/n, 1 − 0.5/n] with n = 397 before the probit).
-
-# %%
-def my_probit_fit(acc_id, acc_ood):
-    raise NotImplementedError  # your code here
-
-
-def _ref_fit(acc_id, acc_ood):
-    f = line.fit_line(acc_id, acc_ood, n=397)
-    return (f.slope, f.intercept, f.r2)
-
-
-fit_fn = checks.check_function(my_probit_fit, _ref_fit,
-                               [(table.acc_id.values, table.acc_ood.values),
-                                (learned.acc_id.values, learned.acc_ood.values)],
-                               name="my_probit_fit", atol=1e-6)
-print("fit on the CNNs alone:", np.round(fit_fn(*table[(table.arch == "cnn") & (table.acc_id >= 0.5)]
-                                                 [["acc_id", "acc_ood"]].values.T), 3))
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_probit_fit(acc_id, acc_ood):
-#     n = 397
-#     px = norm.ppf(np.clip(acc_id, 0.5 / n, 1 - 0.5 / n))
-#     py = norm.ppf(np.clip(acc_ood, 0.5 / n, 1 - 0.5 / n))
-#     slope, intercept = np.polyfit(px, py, 1)
-#     r2 = 1 - np.sum((py - slope * px - intercept) ** 2) / np.sum((py - py.mean()) ** 2)
-#     return slope, intercept, r2
-# ```
-# </details>
-#
-# ### Exercise 2: effective robustness
-# Given a line (slope, intercept) and a model's ID and OOD accuracies, return its effective
-# robustness: OOD accuracy minus Φ(slope·Φ⁻¹(ID) + intercept). Which family member has the largest?
-
-# %%
-def my_effective_robustness(slope, intercept, acc_id, acc_ood):
-    raise NotImplementedError  # your code here
-
-
-def _ref_er(slope, intercept, acc_id, acc_ood):
-    return torch.as_tensor(line.effective_robustness(line.LineFit(slope, intercept, 1.0, 3),
-                                                     acc_id, acc_ood))
-
-
-er_fn = checks.check_function(my_effective_robustness, _ref_er,
-                              [(fit.slope, fit.intercept, np.array([0.9, 0.95]), np.array([0.8, 0.7])),
-                               (1.0, 0.0, np.array([0.5]), np.array([0.6]))],
-                              name="my_effective_robustness", atol=1e-6)
-ers = np.asarray(er_fn(fit.slope, fit.intercept, table.acc_id.values, table.acc_ood.values))
-print(f"largest effective robustness: {table.name.values[np.argmax(ers)]} ({ers.max():+.1%}); "
-      f"smallest: {table.name.values[np.argmin(ers)]} ({ers.min():+.1%})")
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_effective_robustness(slope, intercept, acc_id, acc_ood):
-#     return np.asarray(acc_ood) - norm.cdf(slope * norm.ppf(np.asarray(acc_id)) + intercept)
-# ```
-# </details>
-#
-# ### Exercise 3 (open): a shift that breaks the line
-# Use the slider grid above: for which (thickness, scale) do the models *change order*
-# between ID and shifted accuracy? Miller et al. found that adversarial and some synthetic shifts
-# do not follow a line. Retrain a few family members (`line.train_line_model`) and fit a line for
-# `pen_shift(x, 2, 1.0)`: is R² still high?
+# **A shift that breaks the line.** Use the slider grid above: for which (thickness, scale) do the
+# models *change order* between ID and shifted accuracy? Miller et al. found that adversarial and
+# some synthetic shifts do not follow a line. Retrain a few family members
+# (`line.train_line_model`) and fit a line for `pen_shift(x, 2, 1.0)`: is R² still high? A sample
+# answer is in the instructor guide (`instructor/answers.md`).
 
 # %%
 print(f"notebook compute time: {time.perf_counter() - T_START:.0f} s (this run, profile "
       f"{PROFILE.name})")
 
 # %% [markdown]
-# ## References
+# ## Next
+#
+# - **08 · Unlabeled data**: a remedy for the data-hunger of robust learning, in the Gaussian model
+#   where every error has a closed form.
+# - **11 · Natural shifts** measures real shifts (ImageNet-R/A/9 in miniature) with the same care.
+#
+# ## Further reading
 #
 # - J. Miller, R. Taori, A. Raghunathan, S. Sagawa, P. W. Koh, V. Shankar, P. Liang, Y. Carmon,
 #   L. Schmidt. *Accuracy on the Line: on the Strong Correlation Between Out-of-Distribution and
 #   In-Distribution Generalization.* ICML 2021.
 # - R. Taori, A. Dave, V. Shankar, N. Carlini, B. Recht, L. Schmidt. *Measuring Robustness to
 #   Natural Distribution Shifts in Image Classification.* NeurIPS 2020.
-# - B. Recht, R. Roelofs, L. Schmidt, V. Shankar. *Do ImageNet Classifiers Generalize to
-#   ImageNet?* ICML 2019.
-# - R. Wightman. *PyTorch Image Models (timm)*, results tables for ImageNet and ImageNetV2.
