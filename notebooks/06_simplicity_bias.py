@@ -189,7 +189,7 @@ fig, ax = plt.subplots(figsize=(8, 3.2))
 ax.barh(list(results.index)[::-1], results["accuracy"][::-1], color=PALETTE[0])
 ax.axvline(0.5, color="black", ls=":", label="chance")
 ax.set(xlabel="test accuracy", xlim=(0, 1.02), title="MLP trained on LMS-5: what breaks it?")
-ax.legend(loc="lower right")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside the bars
 plt.tight_layout()
 plt.show()
 s_acc = results.loc["S-randomized (linear shuffled)", "accuracy"]
@@ -276,7 +276,7 @@ for (name, acc), color in zip(shift_acc.items(), [PALETTE[0], PALETTE[1]]):
 ax.axhline(0.5, color="black", ls=":", label="chance")
 ax.set(xlabel="size s of the shift along the linear coordinate (L2)", ylabel="test accuracy",
        ylim=(0, 1.02), title="Universal perturbation along the simple feature")
-ax.legend(loc="lower left")  # the lower left is empty: both curves start at 100%
+ax.legend(loc="lower left")  # empty: one curve stays at 100%, the other falls to the right
 plt.show()
 at1 = {k: v[list(sizes).index(1.0)] for k, v in shift_acc.items()}
 takeaway(f"a shift of L2 norm 1 leaves the LMS-5 MLP at {at1['MLP on LMS-5']:.0%} accuracy; the MLP "
