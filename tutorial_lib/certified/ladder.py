@@ -18,9 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core import data, zoo
-from tutorial_lib.core.fit import accuracy, adversarial_cross_entropy, cross_entropy, fit
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import accuracy, adversarial_cross_entropy, cross_entropy, fit
 
 from .ibp import ibp_margins
 from .sdp import grad_sdp_bounds

@@ -1,6 +1,6 @@
 """The kit's one training loop, ``fit``, and the digit recipe built on it.
 
-``fit`` runs epochs of shuffled mini-batches; the *regime* is the loss function it is given:
+``fit`` runs epochs of shuffled mini-batches (or a step budget); the *regime* is the loss it is given:
 standard (``cross_entropy``), adversarial (``adversarial_cross_entropy``: PGD examples), noise
 (an ``augment`` that adds Gaussian noise) or contrastive / pretext (a lesson's own loss). Lessons
 keep only their loss and their data.

@@ -167,7 +167,7 @@ def bayes_loss(g: ginc.GINC, docs: np.ndarray) -> float:
     start = torch.as_tensor(g.start) / g.n_concepts
     x = torch.as_tensor(docs)
     N, L = x.shape
-    lik = lambda t: (emit[None, None, :] == x[:, t, None, None]).to(T.dtype)  # noqa: E731
+    lik = lambda t: (emit[None, None, :] == x[:, t, None, None]).to(T.dtype)
     alpha = start.expand(N, *T.shape[:2]) * lik(0)
     alpha = alpha / alpha.sum((1, 2), keepdim=True)
     nll = 0.0
