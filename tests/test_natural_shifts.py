@@ -204,6 +204,22 @@ def test_loaders_read_a_tiny_stand_in(monkeypatch, tmp_path):
     assert out.shape == (2, 9) and out[0].argmax() == 3 and out[1].max() == 0
 
 
+def test_folder_loader_reads_grey_scans_as_rgb_and_names_an_empty_folder(tmp_path):
+    """shift_data reads its benchmarks through core.data.load_image_folder: grey files come back
+    with three equal channels; a folder without class folders is a clear error."""
+    from tutorial_lib.core.data import load_image_folder
+
+    scans, _ = load_digits_tensors("test", size=32)
+    for k, cls in enumerate(("a", "b")):
+        (tmp_path / cls).mkdir()
+        Image.fromarray((scans[k, 0].numpy() * 255).astype(np.uint8)).save(tmp_path / cls / "s.png")
+    x, y, classes = load_image_folder(tmp_path, size=16, seed=1)
+    assert x.shape == (2, 3, 16, 16) and classes == ["a", "b"] and sorted(y.tolist()) == [0, 1]
+    assert torch.equal(x[:, 0], x[:, 1]) and torch.equal(x[:, 1], x[:, 2]) and x.std() > 0.1
+    with pytest.raises(FileNotFoundError, match="holds no class folders"):
+        load_image_folder(tmp_path / "a")
+
+
 def test_class_correlated_backgrounds_open_a_bg_gap():
     """The compositor's point: a CNN trained where 90% of backgrounds match the class gains on
     Mixed-Same over Mixed-Rand (on held-out test-band textures); one trained on independent

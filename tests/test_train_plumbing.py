@@ -1,3 +1,4 @@
+import copy
 import math
 
 import ipywidgets as widgets
@@ -166,3 +167,246 @@ def test_every_training_loop_runs_a_few_steps(loop):
     losses = loop()
     assert len(losses) >= 2 and all(math.isfinite(v) for v in losses), losses
     assert losses[-1] <= losses[0] * 1.5, losses
+
+
+# ----------------------------------------------------------------------------- fit == the plain loops
+# Five lessons used to carry their own loops; they now train through core.fit. Their checkpoints
+# ship (data/SHA256SUMS) and notebooks 10, 12, 13 train live, so a retrain must give the same
+# weights: each test below runs the lesson's function and the plain loop it replaced, written out
+# by hand, for a few steps from the same seed and asserts bit-identical parameters.
+def _assert_same_and_trained(model, reference, init):
+    for (name, p), q, p0 in zip(model.named_parameters(), reference.parameters(), init.parameters()):
+        assert torch.equal(p, q), f"{name} differs from the plain loop's"
+    assert any(not torch.equal(p, p0) for p, p0 in zip(model.parameters(), init.parameters()))
+
+
+def _clipped_update(model, loss, opt, sched):
+    """The update of the step-budget loops (language model, name model): clip at norm 1."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+
+
+def _binary_digits(n=192):
+    x, digit = _digits(n)
+    y = (digit < 5).long()
+    return x, y, 2 * y + digit % 2  # group = (label, parity): a real attribute of the scans
+
+
+@pytest.mark.parametrize("regime", ["weights", "group DRO"])
+def test_groups_train_is_the_plain_loop(regime):
+    from tutorial_lib.core.device import seed_everything
+    from tutorial_lib.shift import groups as G
+
+    x, y, g = _binary_digits()
+    build = lambda: G.mlp(x, width=16)
+    kw = {"epochs": 2, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-4, "seed": 3}
+    w = G.group_weights(g)
+    how = {"weights": w} if regime == "weights" else {"groups": g, "dro_eta": 0.1}
+    model = G.train(build, x, y, **how, **kw)
+
+    seed_everything(3)
+    gen = torch.Generator().manual_seed(3)
+    ref = build()
+    init = copy.deepcopy(ref)
+    opt = torch.optim.Adam(ref.parameters(), lr=1e-3, weight_decay=1e-4)
+    w = w * len(w) / w.sum()
+    q = torch.full((4,), 0.25)
+    for _ in range(2):
+        ref.train()
+        perm = torch.randperm(len(y), generator=gen)
+        for i in range(0, len(y), 64):
+            idx = perm[i:i + 64]
+            losses = F.cross_entropy(ref(x[idx]), y[idx], reduction="none")
+            if regime == "group DRO":
+                onehot = F.one_hot(g[idx], 4).float()
+                counts = onehot.sum(0)
+                group_loss = (onehot * losses[:, None]).sum(0) / counts.clamp_min(1)
+                q = q * torch.exp(0.1 * group_loss.detach() * (counts > 0))
+                q = q / q.sum()
+                loss = (q * group_loss).sum()
+            else:
+                loss = (w[idx] * losses).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    _assert_same_and_trained(model, ref, init)
+
+
+@pytest.mark.parametrize("method", ["normal", "pgd", "ibp", "sdp"])
+def test_ladder_training_is_the_plain_loop(method):
+    from tutorial_lib.certified import ladder
+    from tutorial_lib.certified.ibp import ibp_margins
+    from tutorial_lib.core.attacks import pgd
+    from tutorial_lib.core.device import seed_everything
+
+    model = ladder.build_mlp((8,))
+    ladder.train_ladder(model, method, {"epochs": 1, "pgd_steps": 2})
+
+    ref = ladder.build_mlp((8,))
+    gen = seed_everything(0)
+    for mod in ref.modules():
+        if isinstance(mod, torch.nn.Linear):
+            mod.reset_parameters()
+    init = copy.deepcopy(ref)
+    x, y = ladder.digits8("train")
+    c = torch.zeros(90, 1 + 64 + 8, requires_grad=True)
+    opt = torch.optim.Adam(list(ref.parameters()) + ([c] if method == "sdp" else []), lr=1e-3)
+    total = math.ceil(len(x) / 64)
+    perm = torch.randperm(len(x), generator=gen)
+    for step, i in enumerate(range(0, len(x), 64)):
+        xb, yb = x[perm[i:i + 64]], y[perm[i:i + 64]]
+        ramp = min(1.0, max(0.0, (step / total - 0.1) / 0.4))
+        eps, kappa = 0.1 * ramp, 1.0 - 0.5 * ramp
+        if method == "normal":
+            loss = F.cross_entropy(ref(xb), yb)
+        elif method == "pgd":
+            xa = pgd(ref, xb, yb, 0.1, steps=2, generator=gen)
+            ref.train()
+            loss = F.cross_entropy(ref(xa), yb)
+        else:
+            marg = ibp_margins(ref, xb, yb, eps) if method == "ibp" else \
+                ladder.sdp_margins(ref, c, xb, yb, eps)
+            loss = kappa * F.cross_entropy(ref(xb), yb) + (1 - kappa) * \
+                F.cross_entropy(ladder.worst_logits(marg), torch.zeros_like(yb))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    _assert_same_and_trained(model, ref, init)
+
+
+def test_deep_svdd_and_drocc_training_are_the_plain_loops():
+    from tutorial_lib.core.device import seed_everything
+    from tutorial_lib.evaluation import drocc as D
+
+    x = _digits(96)[0]
+    net, c = D.train_deep_svdd(x, bias=True, width=16, epochs=2, seed=1)
+    seed_everything(1)
+    gen = torch.Generator().manual_seed(1)
+    ref = D.feature_net(x[0].numel(), 16)
+    init = copy.deepcopy(ref)
+    with torch.no_grad():
+        c_ref = ref(x).mean(0)
+        c_ref[(c_ref.abs() < 0.01)] = 0.01
+    opt = torch.optim.Adam(ref.parameters(), lr=1e-3, weight_decay=1e-6)
+    for _ in range(2):
+        perm = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), 64):
+            loss = (ref(x[perm[i:i + 64]]) - c_ref).square().sum(1).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    assert torch.equal(c, c_ref)
+    _assert_same_and_trained(net, ref, init)
+
+    model, _ = D.train_drocc(x, r=2.0, width=16, epochs=3, ce_epochs=1, ascent_steps=2, seed=1)
+    seed_everything(1)
+    gen = torch.Generator().manual_seed(1)
+    ref = D.feature_net(x[0].numel(), 16, out=1)
+    init = copy.deepcopy(ref)
+    opt = torch.optim.Adam(ref.parameters(), lr=1e-3)
+    for epoch in range(3):
+        perm = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), 64):
+            xb = x[perm[i:i + 64]]
+            ref.train()
+            logits = ref(xb).squeeze(1)
+            loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            if epoch >= 1:
+                nl = ref(D.annulus_negatives(ref, xb, 2.0, 2.0, 2, 0.1, gen)).squeeze(1)
+                loss = loss + F.binary_cross_entropy_with_logits(nl, torch.zeros_like(nl))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    _assert_same_and_trained(model, ref, init)
+
+
+def test_lm_pretraining_is_the_plain_loop():
+    from tutorial_lib.foundation import ginc, lm
+
+    cfg = dict(lm.KNOBS["quick"], steps=5, n_docs=64, batch=8, d_model=16, layers=1, heads=2)
+    torch.manual_seed(0)
+    model = lm.build_transformer(cfg)
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    metrics = lm.pretrain(model, cfg, seed=2, log_every=0)
+    assert math.isfinite(metrics["train_loss"]) and metrics["tokens_seen"] == 5 * 8 * cfg["ctx"]
+
+    docs, _ = ginc.sample_documents(lm.mixture(), 64, cfg["ctx"] + 1, seed=lm.DOC_SEED)
+    docs = torch.as_tensor(docs)
+    torch.manual_seed(2)
+    ref.train()
+    opt = torch.optim.AdamW(ref.parameters(), lr=cfg["lr"], weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * s / 5)))
+    gen = torch.Generator().manual_seed(2)
+    for _ in range(5):
+        b = docs[torch.randint(0, len(docs), (8,), generator=gen)]
+        loss = F.cross_entropy(ref(b[:, :-1]).flatten(0, 1), b[:, 1:].flatten())
+        _clipped_update(ref, loss, opt, sched)
+    _assert_same_and_trained(model, ref, init)
+
+
+def test_name_model_training_is_the_plain_loop():
+    """Adversarial batches, length buckets refilled twice (40 functions, batches of 16), one
+    evaluation at the last step (so the kept weights are the final ones)."""
+    import random
+
+    from tutorial_lib.code.attacks import (
+        apply_edits,
+        candidate_tokens,
+        gradient_step,
+        make_program,
+        random_edits,
+    )
+    from tutorial_lib.code.dataset import load_corpus, load_vocab, tokenize_code
+    from tutorial_lib.code.model import NamePredictor, make_batch
+    from tutorial_lib.code.train import length_buckets, train_name_model
+
+    vocab, train, val = load_vocab(), load_corpus("train")[:40], load_corpus("val", n=8)
+    torch.manual_seed(0)
+    model = NamePredictor(len(vocab.itos), d=16, layers=1, heads=2, ff=32)
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    kw = {"steps": 7, "batch_size": 16, "lr": 1e-3, "warmup": 3, "eval_every": 100,
+          "adv_fraction": 0.5, "adv_k": 3}
+    out = train_name_model(model, train, val, vocab, seed=4, log=None, **kw)
+    assert out["steps_done"] == out["best_step"] == 7
+
+    torch.manual_seed(4)
+    rng = random.Random(4)
+    opt = torch.optim.AdamW(ref.parameters(), lr=1e-3, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 3) * (
+        0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / 7)))))
+    cand_ids = candidate_tokens(vocab)
+    cands = [vocab.itos[i] for i in cand_ids]
+    lengths, batches = [len(r["source"]) for r in train], []
+    for _ in range(7):
+        if not batches:
+            batches = length_buckets(lengths, 16, rng)
+        idx = batches.pop()
+        toks = [tokenize_code(train[i]["source"], train[i]["name"])[0] for i in idx]
+        n_adv = round(0.5 * len(idx))  # the last bucket of 40 is a batch of 8
+        progs = [make_program(train[i]["source"], train[i]["target"], ref.max_len, normalized=True)
+                 for i in idx[:n_adv]]
+        start = [random_edits(p, rng.sample(p.sites, min(rng.randint(1, 3), len(p.sites))), cands,
+                              rng) for p in progs]
+        edits = gradient_step(ref, progs, start, vocab, cand_ids, 3, select_sites=False)
+        toks[:n_adv] = [apply_edits(p, e)[0] for p, e in zip(progs, edits)]
+        ref.train()
+        batch = make_batch(toks, [train[i]["target"] for i in idx], vocab, ref.max_len, ref.max_tgt, "cpu")
+        loss = ref.loss(batch)
+        _clipped_update(ref, loss, opt, sched)
+    _assert_same_and_trained(model, ref, init)
+
+
+def test_name_model_training_stops_at_the_time_guard():
+    from tutorial_lib.code.dataset import load_corpus, load_vocab
+    from tutorial_lib.code.model import NamePredictor
+    from tutorial_lib.code.train import train_name_model
+
+    vocab = load_vocab()
+    model = NamePredictor(len(vocab.itos), d=16, layers=1, heads=2, ff=32)
+    out = train_name_model(model, load_corpus("train")[:40], load_corpus("val", n=8), vocab, steps=7,
+                           batch_size=16, eval_every=100, max_minutes=0, log=None)
+    assert out["steps_done"] == 1 and [h["step"] for h in out["history"]] == [1]

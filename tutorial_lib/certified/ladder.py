@@ -18,10 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core import data, zoo
-from tutorial_lib.core.attacks import pgd
-from tutorial_lib.core.fit import accuracy
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import accuracy, adversarial_cross_entropy, cross_entropy, fit
 
 from .ibp import ibp_margins
 from .sdp import grad_sdp_bounds
@@ -78,8 +77,24 @@ def sdp_margins(model: nn.Sequential, c: torch.Tensor, x: torch.Tensor, y: torch
     return marg[keep].view(-1, k - 1)
 
 
+def certified_loss(method: str, eps_train: float, total_steps: int, c: torch.Tensor | None = None):
+    """IBP / SDP training loss: ``kappa · CE(logits) + (1 - kappa) · CE(worst-case logits)``, with
+    eps ramped 0 for the first 10% of ``total_steps``, linearly to ``eps_train`` at 50% (kappa 1 -> 0.5)."""
+    step = 0
+
+    def loss(model: nn.Sequential, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+        nonlocal step
+        xb, yb = batch
+        ramp = min(1.0, max(0.0, (step / total_steps - 0.1) / 0.4))
+        eps, kappa, step = eps_train * ramp, 1.0 - 0.5 * ramp, step + 1
+        marg = ibp_margins(model, xb, yb, eps) if method == "ibp" else sdp_margins(model, c, xb, yb, eps)
+        return kappa * F.cross_entropy(model(xb), yb) + (1 - kappa) * \
+            F.cross_entropy(worst_logits(marg), torch.zeros_like(yb))
+    return loss
+
+
 def train_ladder(model: nn.Sequential, method: str, recipe: dict | None = None, log=None) -> dict:
-    """Train ``model`` in place with ``method`` in TRAININGS; returns its metrics."""
+    """Train ``model`` in place with ``method`` in TRAININGS (by ``core.fit``); returns its metrics."""
     if method not in TRAININGS:
         raise ValueError(f"method must be one of {TRAININGS}, got {method!r}")
     r = {**RECIPE, **(recipe or {})}
@@ -88,47 +103,25 @@ def train_ladder(model: nn.Sequential, method: str, recipe: dict | None = None, 
         if isinstance(mod, nn.Linear):
             mod.reset_parameters()
     x_tr, y_tr = digits8("train")
-    params = list(model.parameters())
-    c = None
+    params, c = list(model.parameters()), None
     if method == "sdp":
         if len(model) != 4:
             raise ValueError("SDP training (Raghunathan et al. 2018a) needs one hidden layer.")
-        dim = 1 + model[1].weight.shape[1] + model[1].weight.shape[0]
-        c = torch.zeros(90, dim, requires_grad=True)
+        c = torch.zeros(90, 1 + sum(model[1].weight.shape), requires_grad=True)
         params = params + [c]
-    opt = torch.optim.Adam(params, lr=r["lr"])
-    steps_per_epoch = math.ceil(len(x_tr) / r["batch_size"])
-    total = r["epochs"] * steps_per_epoch
-    step = 0
-    for epoch in range(r["epochs"]):
-        perm = torch.randperm(len(x_tr), generator=gen)
-        for i in range(0, len(x_tr), r["batch_size"]):
-            xb, yb = x_tr[perm[i:i + r["batch_size"]]], y_tr[perm[i:i + r["batch_size"]]]
-            frac = step / total
-            ramp = min(1.0, max(0.0, (frac - 0.1) / 0.4))  # eps: 0 for 10%, linear to 50%
-            eps, kappa = r["eps_train"] * ramp, 1.0 - 0.5 * ramp
-            if method == "normal":
-                loss = F.cross_entropy(model(xb), yb)
-            elif method == "pgd":
-                xa = pgd(model, xb, yb, r["eps_train"], steps=r["pgd_steps"], generator=gen)
-                model.train()
-                loss = F.cross_entropy(model(xa), yb)
-            else:
-                marg = ibp_margins(model, xb, yb, eps) if method == "ibp" else \
-                    sdp_margins(model, c, xb, yb, eps)
-                loss = kappa * F.cross_entropy(model(xb), yb) + (1 - kappa) * \
-                    F.cross_entropy(worst_logits(marg), torch.zeros_like(yb))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            step += 1
+    total = r["epochs"] * math.ceil(len(x_tr) / r["batch_size"])
+    loss = (cross_entropy() if method == "normal" else
+            adversarial_cross_entropy(r["eps_train"], r["pgd_steps"]) if method == "pgd" else
+            certified_loss(method, r["eps_train"], total, c))
+
+    def report(epoch: int, mean_loss: float) -> None:
         if log and epoch % 10 == 0:
-            log(f"epoch {epoch} loss {loss.item():.3f}")
+            log(f"epoch {epoch} loss {mean_loss:.3f}")
+    fit(model, (x_tr, y_tr), loss, torch.optim.Adam(params, lr=r["lr"]), r["epochs"], r["batch_size"],
+        gen, on_epoch=report)
     model.eval()
-    x_te, y_te = digits8("test")
-    x_va, y_va = digits8("val")
     return {"dataset": "digits 8x8", "method": method, "recipe": r,
-            "val_acc": accuracy(model, x_va, y_va), "test_acc": accuracy(model, x_te, y_te)}
+            "val_acc": accuracy(model, *digits8("val")), "test_acc": accuracy(model, *digits8("test"))}
 
 
 def name(arch: str, method: str) -> str:

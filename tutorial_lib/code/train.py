@@ -4,6 +4,8 @@ random-site + gradient-content attack against the current model, Srikant et al. 
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 import math
 import random
 import time
@@ -12,6 +14,7 @@ from collections.abc import Callable
 import torch
 
 from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.fit import fit
 
 from .attacks import gradient_step
 from .dataset import Vocab, load_corpus, load_vocab, tokenize_code
@@ -63,71 +66,60 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     torch.manual_seed(seed)
     rng = random.Random(seed)
     dev = next(model.parameters()).device
-    tok_cache: dict[int, list[str]] = {}  # train inputs tokenized lazily (cheap start)
-
-    def train_tokens(i: int) -> list[str]:
-        if i not in tok_cache:
-            tok_cache[i] = tokenize_code(train[i]["source"], train[i]["name"])[0]
-        return tok_cache[i]
-
+    # train inputs tokenized (and parsed, for the attack) lazily, once each: a cheap start
+    train_tokens = functools.cache(lambda i: tokenize_code(train[i]["source"], train[i]["name"])[0])
+    program = functools.cache(lambda i: make_program(train[i]["source"], train[i]["target"],
+                                                     model.max_len, normalized=True))
     val_toks = tokens_of(val)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * (
         0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
     cand_ids = candidate_tokens(vocab)
     cands = [vocab.itos[i] for i in cand_ids]
-    programs: dict[int, object] = {}
-    best = {"val_f1": -1.0, "step": 0}
-    best_state = copy.deepcopy(model.state_dict())
+    best = {"val_f1": -1.0, "step": 0, "state": copy.deepcopy(model.state_dict())}
     history = []
     t0 = time.perf_counter()
-    batches: list[list[int]] = []
     lengths = [len(r["source"]) for r in train]
-    step = 0
-    for step in range(1, steps + 1):
-        if not batches:
-            batches = length_buckets(lengths, batch_size, rng)
-        idx = batches.pop()
+
+    def batches():  # the step budget: length buckets, reshuffled whenever they run out
+        return itertools.islice((torch.tensor(b) for _ in itertools.count()
+                                 for b in reversed(length_buckets(lengths, batch_size, rng))), steps)
+
+    def name_loss(model: NamePredictor, batch: tuple[torch.Tensor, ...], gen) -> torch.Tensor:
+        idx = batch[0].tolist()
         toks = [train_tokens(i) for i in idx]
         n_adv = round(adv_fraction * len(idx))
         if n_adv:
-            adv_idx = idx[:n_adv]
-            for i in adv_idx:
-                if i not in programs:
-                    programs[i] = make_program(train[i]["source"], train[i]["target"], model.max_len,
-                                               normalized=True)
-            progs = [programs[i] for i in adv_idx]
+            progs = [program(i) for i in idx[:n_adv]]
             start = [random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
                                    cands, rng) for p in progs]
             edits = gradient_step(model, progs, start, vocab, cand_ids, adv_k, select_sites=False)
             toks[:n_adv] = [apply_edits(p, e)[0] for p, e in zip(progs, edits)]
         model.train()
-        b = make_batch(toks, [train[i]["target"] for i in idx], vocab, model.max_len, model.max_tgt, dev)
-        loss = model.loss(b)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        return model.loss(make_batch(toks, [train[i]["target"] for i in idx], vocab, model.max_len,
+                                     model.max_tgt, dev))
+
+    def on_step(step: int, loss: float) -> bool:
         elapsed = time.perf_counter() - t0
         out_of_time = max_minutes is not None and elapsed > 60 * max_minutes
         if step % eval_every == 0 or step == steps or out_of_time:
             f1 = evaluate_f1(model, val, vocab, val_toks)["f1"]
-            history.append({"step": step, "seconds": round(elapsed, 1), "train_loss": round(loss.item(), 4),
+            history.append({"step": step, "seconds": round(elapsed, 1), "train_loss": round(loss, 4),
                             "val_f1": round(f1, 4)})
             if log:
-                log(f"step {step}/{steps}  loss {loss.item():.3f}  val F1 {f1:.3f}  {elapsed:.0f} s")
+                log(f"step {step}/{steps}  loss {loss:.3f}  val F1 {f1:.3f}  {elapsed:.0f} s")
             if f1 > best["val_f1"]:
-                best = {"val_f1": round(f1, 4), "step": step}
-                best_state = copy.deepcopy(model.state_dict())
-        if out_of_time:
-            if log:
-                log(f"stopped by the {max_minutes}-minute guard at step {step} of {steps}")
-            break
-    model.load_state_dict(best_state)
+                best.update(val_f1=round(f1, 4), step=step, state=copy.deepcopy(model.state_dict()))
+        if out_of_time and log:
+            log(f"stopped by the {max_minutes}-minute guard at step {step} of {steps}")
+        return out_of_time
+    fit(model, (torch.arange(len(train)),), name_loss, opt, 1, batch_size, None, sched,
+        train_mode=False, batches=batches, clip_norm=1.0, on_step=on_step)
+    model.load_state_dict(best["state"])
     model.eval()
-    return {"steps_budget": steps, "steps_done": step, "best_step": best["step"],
-            "best_val_f1": best["val_f1"], "epochs_done": round(step * batch_size / len(train), 3),
+    done = history[-1]["step"] if history else 0  # the last step is always evaluated
+    return {"steps_budget": steps, "steps_done": done, "best_step": best["step"],
+            "best_val_f1": best["val_f1"], "epochs_done": round(done * batch_size / len(train), 3),
             "adv_fraction": adv_fraction, "batch_size": batch_size, "lr": lr, "history": history}
 
 

@@ -257,13 +257,29 @@ def load_cifar10(split: str, download: bool = True) -> tuple[torch.Tensor, torch
     return torch.from_numpy(x).float().div_(255), torch.tensor(y, dtype=torch.int64)
 
 
+def load_image_folder(folder: str | Path, n: int | None = None, size: int = 224,
+                      seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """A class-per-subfolder image tree: ``n`` images (all if None) in a seeded random order,
+    RGB, resized to ``size * 256/224`` and centre-cropped to ``size``; labels index the sorted
+    folder names, returned third."""
+    import torchvision.transforms as T
+    from torchvision.datasets import ImageFolder
+
+    tf = T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor()])
+    try:
+        ds = ImageFolder(str(folder), transform=tf)  # PIL loader: grey files come back as RGB
+    except (FileNotFoundError, RuntimeError) as err:
+        raise FileNotFoundError(f"{folder} holds no class folders with images ({err}).") from err
+    order = np.random.default_rng(seed).permutation(len(ds))[: n or len(ds)]
+    xs, ys = zip(*(ds[int(i)] for i in order))
+    return torch.stack(xs), torch.tensor(ys, dtype=torch.int64), ds.classes
+
+
 def load_imagenet_folder(split: str = "val", n: int | None = None, size: int = 224,
                          seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """An ImageNet-style folder (``$FRFM_DATA_DIR/<split>/<wnid>/*.JPEG``, e.g. ImageNet val or
     Imagenette), resized to 256 and centre-cropped to ``size``, labels as ImageNet-1k indices."""
-    import torchvision.transforms as T
     from timm.data import ImageNetInfo
-    from torchvision.datasets import ImageFolder
 
     base = os.environ.get(DATA_DIR_ENV)
     if not base:
@@ -274,16 +290,12 @@ def load_imagenet_folder(split: str = "val", n: int | None = None, size: int = 2
     folder = Path(base).expanduser() / split
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} does not exist; expected {DATA_DIR_ENV}/{split}/<wnid>/.")
-    tf = T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor()])
-    ds = ImageFolder(str(folder), transform=tf)
+    x, y, wnids = load_image_folder(folder, n, size, seed)
     wnid_to_index = {w: i for i, w in enumerate(ImageNetInfo().label_names())}
-    unknown = [c for c in ds.classes if c not in wnid_to_index]
+    unknown = [c for c in wnids if c not in wnid_to_index]
     if unknown:
         raise ValueError(f"Folders {unknown[:3]}… in {folder} are not ImageNet wnids (n0…).")
-    order = np.random.default_rng(seed).permutation(len(ds))[: n or len(ds)]
-    xs, ys = zip(*(ds[int(i)] for i in order))
-    y = torch.tensor([wnid_to_index[ds.classes[c]] for c in ys], dtype=torch.int64)
-    return torch.stack(xs), y
+    return x, torch.tensor([wnid_to_index[w] for w in wnids])[y]
 
 
 def class_names(dataset: str) -> list[str]:

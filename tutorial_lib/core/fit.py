@@ -1,6 +1,6 @@
 """The kit's one training loop, ``fit``, and the digit recipe built on it.
 
-``fit`` runs epochs of shuffled mini-batches; the *regime* is the loss function it is given:
+``fit`` runs epochs of shuffled mini-batches (or a step budget); the *regime* is the loss it is given:
 standard (``cross_entropy``), adversarial (``adversarial_cross_entropy``: PGD examples), noise
 (an ``augment`` that adds Gaussian noise) or contrastive / pretext (a lesson's own loss). Lessons
 keep only their loss and their data.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
@@ -59,32 +59,44 @@ def fit(model: nn.Module, data: tuple[torch.Tensor, ...], loss_fn: Loss,
         opt: torch.optim.Optimizer, epochs: int, batch_size: int, generator: torch.Generator,
         scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
-        train_mode: bool = True,
-        on_epoch: Callable[[int, float], None] | None = None) -> list[float]:
+        train_mode: bool = True, on_epoch: Callable[[int, float], None] | None = None, *,
+        batches: Callable[[], Iterable[torch.Tensor]] | None = None, clip_norm: float | None = None,
+        on_step: Callable[[int, float], bool | None] | None = None) -> list[float]:
     """Train ``model`` in place for ``epochs`` passes over ``data`` (tensors sharing the first
     axis), shuffled by ``generator``; ``augment`` transforms the first tensor of each batch.
     ``train_mode=False`` leaves the mode to ``loss_fn`` (e.g. a frozen encoder). Calls
-    ``on_epoch(epoch, mean_loss)`` after each epoch; returns the mean loss per epoch."""
-    n = len(data[0])
-    history = []
+    ``on_epoch(epoch, mean_loss)`` after each epoch; returns the mean loss per epoch.
+
+    Step budgets: ``batches()`` gives one epoch's index batches instead of the shuffled pass (e.g.
+    ``steps`` draws with replacement); ``on_step(step, loss)`` runs after each update (steps count
+    from 1) and ends training by returning True. ``clip_norm`` clips the gradient norm."""
+    history, step, stop = [], 0, False
     for epoch in range(epochs):
         if train_mode:
             model.train()
-        total = 0.0
-        for idx in torch.randperm(n, generator=generator).to(data[0].device).split(batch_size):
-            batch = tuple(t[idx] for t in data)
+        total, count = 0.0, 0
+        order = batches() if batches is not None else \
+            torch.randperm(len(data[0]), generator=generator).split(batch_size)
+        for idx in order:
+            batch = tuple(t[idx.to(t.device)] for t in data)
             if augment is not None:
                 batch = (augment(batch[0], generator), *batch[1:])
             loss = loss_fn(model, batch, generator)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if clip_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
             opt.step()
             if scheduler is not None:
                 scheduler.step()
-            total += loss.item() * len(idx)
-        history.append(total / max(1, n))
+            step, count, total = step + 1, count + len(idx), total + loss.item() * len(idx)
+            if stop := on_step is not None and bool(on_step(step, loss.item())):
+                break
+        history.append(total / max(1, count))
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
+        if stop:
+            break
     return history
 
 

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import fit
 
 KNOBS = {
     "quick": {"classes": tuple(range(10)), "epochs": 30, "ce_epochs": 5, "ascent_steps": 5,
@@ -59,20 +60,14 @@ def train_deep_svdd(x: torch.Tensor, bias: bool = False, width: int = 128, epoch
                     seed: int = 0) -> tuple[nn.Module, torch.Tensor]:
     """One-class Deep SVDD: minimise ``‖φ(x) − c‖²`` with ``c`` the mean initial feature.
     Returns ``(net, c)``; score with :func:`svdd_scores`."""
-    seed_everything(seed)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seed_everything(seed)
     net = feature_net(x[0].numel(), width, bias=bias).to(x.device)
     with torch.no_grad():
         c = net(x).mean(0)
         c[(c.abs() < 0.01)] = 0.01  # as in the paper: keep c away from the trivial zero output
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=gen).to(x.device)
-        for i in range(0, len(x), batch_size):
-            loss = (net(x[perm[i:i + batch_size]]) - c).square().sum(1).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+    fit(net, (x,), lambda m, b, g: (m(b[0]) - c).square().sum(1).mean(), opt, epochs,
+        batch_size, gen)
     net.eval()
     return net, c
 
@@ -161,25 +156,21 @@ def train_drocc(x: torch.Tensor, r: float | None = None, gamma: float = 2.0, lam
     """DROCC on normal images ``x``: ``BCE(f(x), normal) + lam · BCE(f(x̃), anomalous)`` with
     ``x̃`` from :func:`annulus_negatives`; the first ``ce_epochs`` epochs use no negatives.
     Returns ``(model, r)``; the model's logit is the normality score (:func:`logit_scores`)."""
-    seed_everything(seed)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seed_everything(seed)
     r = nn_radius(x) if r is None else r
     model = feature_net(x[0].numel(), width, out=1).to(x.device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for epoch in range(epochs):
-        perm = torch.randperm(len(x), generator=gen).to(x.device)
-        for i in range(0, len(x), batch_size):
-            xb = x[perm[i:i + batch_size]]
-            model.train()
-            logits = model(xb).squeeze(1)
-            loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-            if epoch >= ce_epochs:
-                neg = annulus_negatives(model, xb, r, gamma, ascent_steps, ascent_lr, gen)
-                nl = model(neg).squeeze(1)
-                loss = loss + lam * F.binary_cross_entropy_with_logits(nl, torch.zeros_like(nl))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+
+    def normal_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+        logits = model(batch[0]).squeeze(1)
+        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+
+    def drocc_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+        loss = normal_loss(model, batch, gen)
+        neg = model(annulus_negatives(model, batch[0], r, gamma, ascent_steps, ascent_lr, gen)).squeeze(1)
+        return loss + lam * F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg))
+    fit(model, (x,), normal_loss, opt, min(epochs, ce_epochs), batch_size, gen)  # no negatives yet
+    fit(model, (x,), drocc_loss, opt, epochs - ce_epochs, batch_size, gen)
     model.eval()
     return model, r
 

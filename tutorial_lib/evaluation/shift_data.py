@@ -18,11 +18,10 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from tutorial_lib.core.composite import VARIANTS
-from tutorial_lib.core.data import DATA_DIR_ENV
+from tutorial_lib.core.data import DATA_DIR_ENV, load_image_folder
 
 IN9_VARIANTS = VARIANTS + ("no_fg", "only_bg_b")  # the challenge's folder names
 IN9_MAP = "in_to_in9.json"
@@ -41,21 +40,6 @@ def shift_root(name: str, root: str | Path | None = None) -> Path:
         raise FileNotFoundError(f"{folder} does not exist; download and extract {name} there "
                                 f"(or point {DATA_DIR_ENV} elsewhere).")
     return folder
-
-
-def _load_folder(folder: Path, n: int | None, size: int, seed: int):
-    import torchvision.transforms as T
-    from torchvision.datasets import ImageFolder
-
-    tf = T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor(),
-                    T.Lambda(lambda t: t.expand(3, -1, -1))])  # grey files -> 3 channels
-    try:
-        ds = ImageFolder(str(folder), transform=tf)
-    except (FileNotFoundError, RuntimeError) as err:
-        raise FileNotFoundError(f"{folder} holds no class folders with images ({err}).") from err
-    order = np.random.default_rng(seed).permutation(len(ds))[: n or len(ds)]
-    xs, ys = zip(*(ds[int(i)] for i in order))
-    return torch.stack(xs), torch.tensor(ys, dtype=torch.int64), ds.classes
 
 
 def _wnid_index() -> dict[str, int]:
@@ -78,7 +62,7 @@ def load_imagenet_rendition_or_adversarial(name: str, n: int | None = None, size
     if name not in ("imagenet-r", "imagenet-a"):
         raise ValueError(f"name must be 'imagenet-r' or 'imagenet-a', got {name!r}.")
     folder = shift_root(name, root)
-    x, y_local, wnids = _load_folder(folder, n, size, seed)
+    x, y_local, wnids = load_image_folder(folder, n, size, seed)
     index = wnid_index if wnid_index is not None else _wnid_index()
     unknown = [w for w in wnids if w not in index]
     if unknown:
@@ -110,7 +94,7 @@ def load_imagenet9(variant: str, n: int | None = None, size: int = 224, seed: in
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} does not exist; the challenge folder needs "
                                 f"<variant>/val/<class>/ for variant {v!r}.")
-    x, y, classes = _load_folder(folder, n, size, seed)
+    x, y, classes = load_image_folder(folder, n, size, seed)
     if len(classes) != 9:
         raise ValueError(f"{folder} has {len(classes)} class folders; ImageNet-9 has 9.")
     return x, y

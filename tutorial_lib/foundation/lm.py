@@ -17,6 +17,7 @@ from torch import nn
 
 from tutorial_lib.core import zoo
 from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.fit import fit
 
 from . import ginc
 
@@ -111,9 +112,15 @@ def check_prompts(n_items: int = 500) -> tuple[np.ndarray, np.ndarray]:
     return ginc.prompt_tokens(g, ps, 8, 5), ginc.labels(g, ps, 5)
 
 
+def next_token_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+    """Mean cross-entropy of predicting each next token of the documents ``batch[0]`` (N, L+1)."""
+    b = batch[0]
+    return F.cross_entropy(model(b[:, :-1]).flatten(0, 1), b[:, 1:].flatten())
+
+
 def pretrain(model: nn.Module, cfg: dict | None = None, device=None, seed: int = 0,
              log_every: int = 100) -> dict:
-    """Next-token pre-training on GINC documents (AdamW, cosine schedule, fixed seeds).
+    """Next-token pre-training on GINC documents by ``core.fit`` (AdamW, cosine, a step budget).
     Returns metrics: final training loss, held-out loss, the Bayes loss on the same held-out
     documents, and the accuracy on :func:`check_prompts`."""
     c = cfg or KNOBS["quick"]
@@ -123,29 +130,26 @@ def pretrain(model: nn.Module, cfg: dict | None = None, device=None, seed: int =
     held, _ = ginc.sample_documents(g, 64, c["ctx"] + 1, seed=DOC_SEED + 100)
     docs = torch.as_tensor(docs, device=dev)
     torch.manual_seed(seed)
-    model.to(dev).train()
+    model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=c["lr"], weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * s / c["steps"])))
     gen = torch.Generator(device="cpu").manual_seed(seed)
     t0, losses = time.perf_counter(), []
-    for step in range(c["steps"]):
-        idx = torch.randint(0, len(docs), (c["batch"],), generator=gen).to(dev)
-        b = docs[idx]
-        loss = F.cross_entropy(model(b[:, :-1]).flatten(0, 1), b[:, 1:].flatten())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if log_every and (step + 1) % log_every == 0:
-            print(f"step {step + 1}/{c['steps']} loss {np.mean(losses[-log_every:]):.3f} "
+
+    def draws():  # the step budget: c["steps"] batches of documents drawn with replacement
+        return (torch.randint(0, len(docs), (c["batch"],), generator=gen) for _ in range(c["steps"]))
+
+    def record(step: int, loss: float) -> None:
+        losses.append(loss)
+        if log_every and step % log_every == 0:
+            print(f"step {step}/{c['steps']} loss {np.mean(losses[-log_every:]):.3f} "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    fit(model, (docs,), next_token_loss, opt, 1, c["batch"], gen, sched, batches=draws, clip_norm=1.0,
+        on_step=record)
     model.eval()
     with torch.no_grad():
-        h = torch.as_tensor(held, device=dev)
-        held_loss = F.cross_entropy(model(h[:, :-1]).flatten(0, 1), h[:, 1:].flatten()).item()
+        held_loss = next_token_loss(model, (torch.as_tensor(held, device=dev),), gen).item()
     x, y = check_prompts()
     return {"train_loss": float(np.mean(losses[-100:])), "heldout_loss": held_loss,
             "bayes_heldout_loss": bayes_loss(g, held),
@@ -163,7 +167,7 @@ def bayes_loss(g: ginc.GINC, docs: np.ndarray) -> float:
     start = torch.as_tensor(g.start) / g.n_concepts
     x = torch.as_tensor(docs)
     N, L = x.shape
-    lik = lambda t: (emit[None, None, :] == x[:, t, None, None]).to(T.dtype)  # noqa: E731
+    lik = lambda t: (emit[None, None, :] == x[:, t, None, None]).to(T.dtype)
     alpha = start.expand(N, *T.shape[:2]) * lik(0)
     alpha = alpha / alpha.sum((1, 2), keepdim=True)
     nll = 0.0

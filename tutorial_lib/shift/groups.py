@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import fit
 
 METHODS = ("ERM", "reweight", "subsample", "group DRO", "JTT")
 
@@ -120,42 +121,50 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.T
     return torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
 
 
+def weighted_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+    """Reweighting / JTT: the mean of per-example weights times cross-entropy, batch ``(x, y, w)``."""
+    x, y, w = batch
+    return (w * F.cross_entropy(model(x), y, reduction="none")).mean()
+
+
+def group_dro_loss(eta: float, n_groups: int = 4, device: torch.device | str = "cpu"):
+    """Group DRO's online objective on batches ``(x, y, g)``: ``Σ_g q_g loss_g`` with
+    ``q_g ← q_g exp(η loss_g)`` updated at every step (``q`` lives in the returned loss)."""
+    q = torch.full((n_groups,), 1.0 / n_groups, device=device)
+
+    def loss(model: nn.Module, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+        nonlocal q
+        x, y, g = batch
+        losses = F.cross_entropy(model(x), y, reduction="none")
+        onehot = F.one_hot(g, n_groups).float()  # (B, G)
+        counts = onehot.sum(0)
+        group_loss = (onehot * losses[:, None]).sum(0) / counts.clamp_min(1)
+        q = q * torch.exp(eta * group_loss.detach() * (counts > 0))
+        q = q / q.sum()
+        return (q * group_loss).sum()
+    return loss
+
+
 def train(build: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor, *,
           weights: torch.Tensor | None = None, groups: torch.Tensor | None = None,
           dro_eta: float = 0.0, n_groups: int = 4, epochs: int = 30, lr: float = 2e-3,
           batch_size: int = 64, weight_decay: float = 1e-4, seed: int = 0) -> nn.Module:
-    """Train a fresh ``build()`` model with Adam on ``(x, y)`` (on ``x``'s device).
+    """Train a fresh ``build()`` model with Adam on ``(x, y)`` (on ``x``'s device) by ``core.fit``.
 
     ``weights``: per-example loss weights (reweighting, JTT). ``dro_eta > 0`` with ``groups``:
-    group DRO's online objective ``Σ_g q_g loss_g`` with ``q_g ← q_g exp(η loss_g)``.
+    group DRO (:func:`group_dro_loss`).
     """
     if dro_eta > 0 and groups is None:
         raise ValueError("group DRO needs the training groups: pass groups=g.")
-    seed_everything(seed)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seed_everything(seed)
     model = build().to(x.device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    w_all = torch.ones(len(y), device=x.device) if weights is None else weights.to(x.device).float()
-    w_all = w_all * len(w_all) / w_all.sum()  # mean 1: the learning rate means the same for all
-    q = torch.full((n_groups,), 1.0 / n_groups, device=x.device)
-    for _ in range(epochs):
-        model.train()
-        perm = torch.randperm(len(y), generator=gen).to(x.device)
-        for i in range(0, len(y), batch_size):
-            idx = perm[i:i + batch_size]
-            losses = F.cross_entropy(model(x[idx]), y[idx], reduction="none")
-            if dro_eta > 0:
-                onehot = F.one_hot(groups[idx], n_groups).float()  # (B, G)
-                counts = onehot.sum(0)
-                group_loss = (onehot * losses[:, None]).sum(0) / counts.clamp_min(1)
-                q = q * torch.exp(dro_eta * group_loss.detach() * (counts > 0))
-                q = q / q.sum()
-                loss = (q * group_loss).sum()
-            else:
-                loss = (w_all[idx] * losses).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+    if dro_eta > 0:
+        data, loss = (x, y, groups.to(x.device)), group_dro_loss(dro_eta, n_groups, x.device)
+    else:
+        w = torch.ones(len(y), device=x.device) if weights is None else weights.to(x.device).float()
+        data, loss = (x, y, w * len(w) / w.sum()), weighted_loss  # mean 1: lr means the same for all
+    fit(model, data, loss, opt, epochs, batch_size, gen)
     model.eval()
     return model
 
@@ -186,8 +195,7 @@ def fit_method(method: str, build: Callable[[], nn.Module], x: torch.Tensor, y: 
     if method == "group DRO":
         return train(build, x, y, groups=g, dro_eta=dro_eta, seed=seed, **train_kw)
     if method == "JTT":
-        kw1 = dict(train_kw, epochs=jtt_epochs)
-        stage1 = train(build, x, y, seed=seed, **kw1)
+        stage1 = train(build, x, y, seed=seed, **{**train_kw, "epochs": jtt_epochs})
         errors = jtt_error_set(stage1, x, y)
         model = train(build, x, y, weights=upweight(errors, jtt_lambda), seed=seed, **train_kw)
         return JTTResult(stage1, errors, jtt_lambda, model)
