@@ -513,7 +513,7 @@ for key, col, lab in [("plain", PALETTE[2], "no smoothing"), ("smoothed", PALETT
     axs[1].plot(steps, c["best_rounded_loss"], "o-", color=col, label=f"{lab} ({c['seconds']:.0f} s)")
 axs[0].set_title("relaxed loss"); axs[1].set_title("best rounded (exact) loss")
 for a_ in axs:
-    a_.set_xlabel("AO step"); a_.set_ylabel("NLL of the true name")
+    a_.set_xlabel("AO step"); a_.set_ylabel("NLL of the true name"); a_.set_xticks(steps)
 axs[1].legend(fontsize=8)
 fig.tight_layout()  # the right panel's y label must not sit on the left panel's tick labels
 plt.show()

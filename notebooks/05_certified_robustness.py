@@ -384,7 +384,7 @@ assert outside > 0 or base_acc[max(eps_grid)] < 0.5  # the attack is real: it do
 def show_votes(index: int = 0, sigma: float = 0.25) -> None:
     """One image, four of its noisy copies and the vote histogram behind its certificate."""
     cls, rad, counts = cert[sigma]
-    fig, axes = plt.subplots(1, 6, figsize=(15, 3.0), gridspec_kw={"width_ratios": [1] * 5 + [2.5]},
+    _, axes = plt.subplots(1, 6, figsize=(15, 3.0), gridspec_kw={"width_ratios": [1] * 5 + [2.5]},
                              layout="constrained")  # room for the vote axis' tick labels
     gi = torch.Generator().manual_seed(index)
     copies = [xs[index]] + [(xs[index] + sigma * torch.randn(xs[index].shape, generator=gi)
