@@ -13,6 +13,9 @@
 # sub-networks of a robust pre-trained model that keep both accuracy and robustness). Three encoders
 # are pre-trained *without labels* (they ship as checkpoints); every fine-tuning below runs live.
 #
+# Every new word is defined where it first appears (the vocabulary table below, then in the text)
+# and collected in the kit's [glossary](../glossary.md).
+#
 # **Learning goals**
 # - Say what SA, RA, SLF, ALF, SFF and AFF mean and which parts of a model each regime trains.
 # - Write the adversarial pretext losses: ½(CE_clean + CE_PGD) on rotations, NT-Xent with an
@@ -22,7 +25,7 @@
 # - Prune a pre-trained encoder globally by magnitude, rewind it, and read SA/RA against sparsity.
 # - Tell a finding the miniature reproduces from one it does not, with seeds.
 #
-# **Run time**: quick profile (digits 16×16, a 60k-parameter CNN; the three encoders load from
+# **Time**: about 100 min with the exercises (the estimate under each heading). **Run time**: quick profile (digits 16×16, a 60k-parameter CNN; the three encoders load from
 # `data/checkpoints`, every fine-tuning runs live) about 30 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; the last cell
 # prints this run's time). Pre-training the encoders again takes ~5 min on one core
 # (`python scripts/train.py transfer_digits_rotation_std transfer_digits_rotation_adv transfer_digits_contrastive_adv`). Full profile (CIFAR-10, ResNet-18,
@@ -57,13 +60,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.nn.utils.prune as prune
 
-from tutorial_lib.transfer import pretrain, sparsity, matrix as transfer
+from tutorial_lib.transfer import pretrain, solutions, sparsity, matrix as transfer
 from tutorial_lib.core.attacks import pgd
 from tutorial_lib.core import verdict, zoo
 from tutorial_lib.core.checks import check_function
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.models import count_parameters
-from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.plotting import PALETTE, show_images, takeaway
 from tutorial_lib.core.widgets import slider_explorer
 
 PROFILE, DEVICE = setup_notebook()
@@ -76,11 +79,15 @@ print({k: K[k] for k in ("dataset", "image_size", "eps", "train_steps", "eval_st
 
 # %% [markdown]
 # ## Vocabulary
+# *~3 min*
 #
 # | term | meaning |
 # |---|---|
+# | **encoder**, **head** | the network that turns an image into a feature vector (here 64 numbers), and the layer on top that turns features into a prediction |
+# | **pre-training**, **fine-tuning** | training the encoder first on a task without human labels, then adapting it (with a new head) to the labelled task |
 # | **SA** | standard accuracy: accuracy on clean test images |
 # | **RA** | robust accuracy: accuracy on test images attacked by PGD (L∞, radius ε; the evaluation attack is stronger than the training one) |
+# | **PGD-k** | projected gradient descent with k steps: the standard iterative attack (PGD-3 here to train, PGD-10 to evaluate) |
 # | **SLF** | standard linear fine-tuning: the encoder is frozen (and kept in `eval()`), only a linear head is trained, on clean images |
 # | **ALF** | adversarial linear fine-tuning: frozen encoder, linear head trained on PGD examples |
 # | **SFF** | standard full fine-tuning: encoder and head trained on clean images |
@@ -97,10 +104,15 @@ train = transfer.transfer_data("train", device=DEVICE)
 test = transfer.transfer_data("test", device=DEVICE)
 print(f"train {tuple(train[0].shape)}, test {tuple(test[0].shape)}, eps = {EPS:.3f} "
       f"(L-inf, pixels in [0, 1]); PGD-{TRAIN_STEPS} to train, PGD-{EVAL_STEPS} to evaluate")
-show_images(test[0][:8].cpu(), [f"label {int(v)}" for v in test[1][:8]], ncols=8, size=1.2);
+show_images(test[0][:8].cpu(), [f"label {int(v)}" for v in test[1][:8]], ncols=8, size=1.2)
+plt.show()
+counts_per_class = torch.bincount(train[1].cpu(), minlength=K["num_classes"])
+takeaway(f"{len(train[0]):,} training scans ({int(counts_per_class.min())}–{int(counts_per_class.max())} per digit) "
+         f"and {len(test[0])} test scans of {K['image_size']}×{K['image_size']} pixels: small enough to fine-tune 12 times live.")
 
 # %% [markdown]
 # ## 1 · Pre-training without labels
+# *~20 min, with the exercise*
 #
 # **Rotation prediction** turns every image by 0°, 90°, 180° and 270° and asks a 4-way head which
 # turn it was: the labels come for free. Chen et al. (2020) make it adversarial by also training on
@@ -128,14 +140,52 @@ lib = pretrain.pretext_loss(demo, train[0][:16], "rotation", EPS, TRAIN_STEPS,
 print(f"this cell: {mine.item():.4f}   tutorial_lib.transfer.pretrain.pretext_loss: {lib.item():.4f}")
 assert abs(mine.item() - lib.item()) < 1e-4
 xr, yr = pretrain.rotate_batch(test[0][:1].cpu())
-show_images(xr, [f"turn {90 * int(r)}°" for r in yr], ncols=4, size=1.3);
+show_images(xr, [f"turn {90 * int(r)}°" for r in yr], ncols=4, size=1.3)
+plt.show()
+takeaway(f"every unlabelled scan gives {len(yr)} labelled pretext examples: {len(yr) * len(train[0]):,} "
+         "rotation examples from the training set, without one human label.")
 
 # %% [markdown]
 # **Adversarial contrastive learning** (SimCLR's NT-Xent loss; ACL / AdvCL): two random augmentations
 # of each image must map close together and far from the other images of the batch. The adversarial
 # view is the PGD example that *maximises* the contrastive loss (the kit attacks it with the same
 # `pgd`, treating "which image in the batch am I?" as the label), and the loss is again
-# ½(clean + adversarial). You write NT-Xent yourself in Exercise 1.
+# ½(clean + adversarial).
+#
+# ### Your turn (exercise 1): NT-Xent
+# Before the pre-trained encoders are loaded, write the loss that pre-trained the contrastive one.
+# Row i of `z1` and row i of `z2` are the embeddings of two views of image i. Normalise the 2N
+# embeddings to unit length, take all cosine similarities divided by the temperature, mask each
+# embedding's similarity to itself (set it to −∞), and take the cross-entropy where the positive of
+# row i is its other view (row i + N, and row i − N for the second half).
+
+# %%
+def my_nt_xent(z1, z2, temperature=0.5):
+    raise NotImplementedError  # your code here: return a scalar tensor
+
+
+g = torch.Generator().manual_seed(0)
+cases = [(torch.randn(8, 4, generator=g), torch.randn(8, 4, generator=g)),
+         (torch.randn(5, 16, generator=g), torch.randn(5, 16, generator=g), 0.2)]
+nt_xent = check_function(my_nt_xent, solutions.nt_xent, cases, name="my_nt_xent")
+assert torch.allclose(solutions.nt_xent(*cases[0]), pretrain.nt_xent(*cases[0]))  # the library's loss
+z = torch.randn(16, 8, generator=g)
+print(f"identical views: {nt_xent(z, z):.3f} < shuffled views: {nt_xent(z, z[torch.randperm(16, generator=g)]):.3f}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_nt_xent(z1, z2, temperature=0.5):
+#     n = len(z1)
+#     z = F.normalize(torch.cat([z1, z2]), dim=1)
+#     sim = z @ z.T / temperature
+#     sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+#     target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+#     return F.cross_entropy(sim, target)
+# ```
+# Identical views do not give 0: the other 2N − 2 embeddings stay in the softmax as negatives.
+# </details>
 #
 # The three encoders (4 conv layers, ~60k parameters each, pre-trained for
 # 15 epochs on the unlabelled training images) ship as sha256-checked checkpoints; a missing one is
@@ -151,6 +201,7 @@ pd.DataFrame([{"pre-training": LABEL[w], "pretext": m["pretext"], "adversarial":
 
 # %% [markdown]
 # ## 2 · Four ways to fine-tune
+# *~5 min*
 #
 # Two switches make the four regimes: is the encoder frozen, and are the training images attacked?
 # A frozen encoder must also stay in `eval()` mode, or its batch-norm statistics drift during
@@ -180,6 +231,7 @@ print("ALF step: encoder weights and batch-norm statistics unchanged")
 
 # %% [markdown]
 # ## 3 · The 3 × 4 matrix, live
+# *~10 min*
 #
 # Every encoder is fine-tuned in every regime (one seed live, `finetune_epochs` epochs, Adam with
 # a cosine schedule, PGD-3 examples for ALF/AFF) and scored with PGD-10 on the test split. This is
@@ -197,6 +249,9 @@ for w, enc in encoders.items():
 live = pd.DataFrame(rows)
 MATRIX_SECONDS = time.perf_counter() - t0
 print(f"12 fine-tunings + PGD-{EVAL_STEPS} evaluations in {MATRIX_SECONDS:.0f} s")
+
+
+ENC_COLORS = dict(zip(transfer.PRETRAININGS, PALETTE))  # encoders are not ViT/CNN: the comparison palette
 
 
 def grid(df, col):
@@ -231,6 +286,7 @@ assert (live.RA <= live.SA + 1e-9).all()
 
 # %% [markdown]
 # ## 4 · Where did the robustness go?
+# *~5 min*
 #
 # Start from what the pre-trained features carry (SLF: nothing is trained but a linear head), then
 # see what each kind of fine-tuning does with it. SFF, the way most people fine-tune, is the column
@@ -240,9 +296,11 @@ assert (live.RA <= live.SA + 1e-9).all()
 fig, ax = plt.subplots(figsize=(9, 3.8))
 sns.barplot(data=live.assign(RA=100 * live.RA, pretraining=live.pretraining.map(LABEL)),
             x="regime", y="RA", hue="pretraining", order=transfer.REGIMES, ax=ax,
-            palette=[COLORS["cnn"], COLORS["vit"], COLORS["other"]])
+            hue_order=[LABEL[w] for w in transfer.PRETRAININGS],
+            palette=[ENC_COLORS[w] for w in transfer.PRETRAININGS])
 ax.set_ylabel(f"RA (%), PGD-{EVAL_STEPS}"); ax.set_xlabel("fine-tuning regime")
-ax.set_title("Robust accuracy after fine-tuning, by pre-training"); ax.legend(title=None)
+ax.set_title("Robust accuracy after fine-tuning, by pre-training")
+ax.legend(title=None, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: hides no bar
 plt.show()
 lost = {w: ra(w, "SLF") - ra(w, "SFF") for w in ("rotation_adv", "contrastive_adv")}
 takeaway(f"standard full fine-tuning drops RA from {100 * ra('contrastive_adv', 'SLF'):.1f}% (SLF) "
@@ -252,6 +310,7 @@ takeaway(f"standard full fine-tuning drops RA from {100 * ra('contrastive_adv', 
 
 # %% [markdown]
 # ## 5 · Seeds: how much of this is noise?
+# *~10 min*
 #
 # One live seed is not enough: RA moves by several points from seed to seed (the plot below shows
 # by how much for every cell). Running the matrix for three seeds does not fit this notebook's CPU budget, so
@@ -282,7 +341,7 @@ table.pivot(index="pre-training", columns="regime", values="RA %: shipped (live)
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.8))
-for i, (w, color) in enumerate(zip(transfer.PRETRAININGS, (COLORS["cnn"], COLORS["vit"], COLORS["other"]))):
+for i, (w, color) in enumerate(ENC_COLORS.items()):
     s = shipped[shipped.pretraining == w].groupby("regime").RA.agg(["mean", "min", "max"]).loc[list(transfer.REGIMES)]
     xs = np.arange(4) + (i - 1) * 0.25
     ax.errorbar(xs, 100 * s["mean"], yerr=[100 * (s["mean"] - s["min"]), 100 * (s["max"] - s["mean"])],
@@ -307,6 +366,7 @@ for _, r in live.iterrows():
 
 # %% [markdown]
 # ## 6 · Beside the published numbers
+# *~10 min*
 #
 # The papers use CIFAR-10 and a ResNet-18 (ε = 8/255); the miniature uses digits and a 60k CNN
 # (ε = 0.1), so only the *direction* of each finding can be compared, never the numbers. Each
@@ -380,6 +440,7 @@ for w in transfer.PRETRAININGS:
 
 # %% [markdown]
 # ## 7 · Sparsity: double-win tickets
+# *~10 min*
 #
 # Chen et al. (ICML 2022) prune a pre-trained model and ask whether the sparse sub-network still
 # transfers accuracy *and* robustness ("double-win"). The recipe, one round of it: fine-tune the
@@ -420,7 +481,7 @@ sp = transfer.load_results("sparsity")
 
 def plot_sparsity(metric="RA", ax=None):
     ax = ax or plt.subplots(figsize=(6, 3.6))[1]
-    for w, color in (("rotation_std", COLORS["cnn"]), ("rotation_adv", COLORS["vit"])):
+    for w, color in ((w_, ENC_COLORS[w_]) for w_ in ("rotation_std", "rotation_adv")):
         s = sp[sp.pretraining == w].groupby("sparsity")[metric].agg(["mean", "min", "max"])
         ax.plot(100 * s.index, 100 * s["mean"], "o-", color=color, label=f"{LABEL[w]} (shipped mean)")
         ax.fill_between(100 * s.index, 100 * s["min"], 100 * s["max"], color=color, alpha=0.2)
@@ -500,10 +561,14 @@ def sparsity_bars(sparsity_pct=90):
     fig, ax = plt.subplots(figsize=(6, 3))
     rows = sp[np.isclose(sp.sparsity, s)].groupby("pretraining")[["SA", "RA"]].mean()
     rows = rows.loc[["rotation_std", "rotation_adv"]].rename(index=LABEL)
-    (100 * rows).plot.bar(ax=ax, color=[COLORS["other"], COLORS["extra"]], rot=0)
+    (100 * rows).plot.bar(ax=ax, color=[PALETTE[4], PALETTE[3]], rot=0)  # SA grey, RA black
     ax.set_ylim(0, 100); ax.set_ylabel("% after AFF"); ax.set_xlabel("")
     ax.set_title(f"{sparsity_pct:.0f}% of the encoder's weights pruned (shipped mean)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     plt.show()
+    gap = rows.loc[LABEL["rotation_adv"]] - rows.loc[LABEL["rotation_std"]]
+    takeaway(f"at {sparsity_pct:.0f}% sparsity the adversarially pre-trained ticket has SA {100 * gap.SA:+.1f} "
+             f"and RA {100 * gap.RA:+.1f} points against the standard one (mean over seeds).")
 
 
 levels = sorted(int(round(100 * v)) for v in sp.sparsity.unique())
@@ -524,37 +589,10 @@ slider_explorer(sparsity_bars, sparsity_pct=widgets.SelectionSlider(options=leve
 #   this run's double-win verdict.
 # - Seeds matter: read differences against the spread.
 #
-# ## Exercises
+# ## More exercises
+# *~30 min*
 #
-# **Exercise 1 — NT-Xent.** Write SimCLR's loss: normalise the 2N embeddings, cosine similarities
-# divided by the temperature, mask each embedding's similarity to itself, and cross-entropy where the
-# positive of row i is its other view.
-
-# %%
-def my_nt_xent(z1, z2, temperature=0.5):
-    raise NotImplementedError
-
-
-g = torch.Generator().manual_seed(0)
-cases = [(torch.randn(8, 4, generator=g), torch.randn(8, 4, generator=g)),
-         (torch.randn(5, 16, generator=g), torch.randn(5, 16, generator=g), 0.2)]
-nt_xent = check_function(my_nt_xent, pretrain.nt_xent, cases, name="my_nt_xent")
-z = torch.randn(16, 8, generator=g)
-print(f"identical views: {nt_xent(z, z):.3f} < shuffled views: {nt_xent(z, z[torch.randperm(16, generator=g)]):.3f}")
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_nt_xent(z1, z2, temperature=0.5):
-#     n = len(z1)
-#     z = F.normalize(torch.cat([z1, z2]), dim=1)
-#     sim = z @ z.T / temperature
-#     sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
-#     target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
-#     return F.cross_entropy(sim, target)
-# ```
-# </details>
+# Exercise 1 (NT-Xent) is inside the lesson, in section 1.
 #
 # **Exercise 2 — swap the pretext task.** Write a *flip* pretext: return the batch followed by its
 # left-right mirror images, with labels 0 (as is) and 1 (flipped). Then pre-train with it (standard
@@ -562,14 +600,10 @@ print(f"identical views: {nt_xent(z, z):.3f} < shuffled views: {nt_xent(z, z[tor
 
 # %%
 def my_flip_batch(x):
-    raise NotImplementedError
+    raise NotImplementedError  # your code here: return (images, labels)
 
 
-def flip_batch(x):
-    return torch.cat([x, x.flip(3)]), torch.arange(2).repeat_interleave(len(x))
-
-
-flip_fn = check_function(my_flip_batch, flip_batch, [(torch.rand(3, 1, 4, 4, generator=g),)],
+flip_fn = check_function(my_flip_batch, solutions.flip_batch, [(torch.rand(3, 1, 4, 4, generator=g),)],
                          name="my_flip_batch")
 print("labels:", flip_fn(test[0][:3].cpu())[1].tolist())
 
@@ -580,8 +614,11 @@ print("labels:", flip_fn(test[0][:3].cpu())[1].tolist())
 # def my_flip_batch(x):
 #     return torch.cat([x, x.flip(3)]), torch.arange(2).repeat_interleave(len(x))
 # ```
-# Digits are not mirror-symmetric, so the pretext is learnable; it is easier than rotation and
-# usually gives weaker features.
+# Digits are not mirror-symmetric, so the pretext is learnable. Whether an easier pretext (one bit
+# instead of two) gives weaker features is exactly what the comparison measures: pre-train with it
+# (a quick way: `pretrain.rotate_batch = my_flip_batch` before `pretrain.pretrain_encoder(enc,
+# train[0], "rotation", 15, eps=EPS)`), fit an SLF probe with `transfer.finetune`, and read its SA
+# and RA against the SLF column of section 3 and the seed spread of section 5.
 # </details>
 #
 # **Exercise 3 — partial fine-tuning.** Between SLF (nothing of the encoder trains) and SFF
@@ -592,21 +629,11 @@ print("labels:", flip_fn(test[0][:3].cpu())[1].tolist())
 
 # %%
 def my_freeze_first(encoder, n_convs):
-    raise NotImplementedError
-
-
-def freeze_first(encoder, n_convs):
-    layers = list(encoder.features)
-    convs = [i for i, m in enumerate(layers) if isinstance(m, nn.Conv2d)]
-    cut = convs[n_convs] if n_convs < len(convs) else len(layers)
-    for i, m in enumerate(layers):
-        for p in m.parameters():
-            p.requires_grad_(i >= cut)
-    return [p.requires_grad for p in encoder.parameters()]
+    raise NotImplementedError  # your code here: return the list of requires_grad flags
 
 
 freeze_fn = check_function(lambda n: my_freeze_first(pretrain.ConvEncoder(), n),
-                           lambda n: freeze_first(pretrain.ConvEncoder(), n),
+                           lambda n: solutions.freeze_first(pretrain.ConvEncoder(), n),
                            [(0,), (2,), (4,)], name="my_freeze_first")
 print("flags with 2 frozen convs:", freeze_fn(2))
 
@@ -632,7 +659,14 @@ print("flags with 2 frozen convs:", freeze_fn(2))
 # fine-tuning and evaluation (keep the shipped encoders, pre-trained at 0.1). Does the
 # adversarial-contrastive encoder's SLF advantage survive a larger ε than it was trained for?
 #
-# ## References
+# ## Next
+#
+# - **Notebook 09 (linear probe vs fine-tune)**: why full fine-tuning *distorts* pre-trained
+#   features and how a linear probe first (LP-FT) avoids it — the clean-data cousin of the
+#   forgetting in section 4.
+# - **Notebook 04 (code adversaries)**: the same attack-and-defend loop for a model of source code.
+#
+# ## Further reading
 #
 # - T. Chen, S. Liu, S. Chang, Y. Cheng, L. Amini, Z. Wang. *Adversarial Robustness: From
 #   Self-Supervised Pre-Training to Fine-Tuning.* CVPR 2020.

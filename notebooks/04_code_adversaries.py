@@ -16,6 +16,9 @@
 # that the obfuscations really keep behaviour, and asks whether optimised site selection adds
 # anything to optimised content here.
 #
+# Every new word (subtoken F1, site, AO/JO, ΔF1, worst case, …) is defined where it first appears
+# and collected in the kit's [glossary](../glossary.md).
+#
 # **Learning goals**
 # - Frame code summarization as function-name prediction (code2seq) and score it with subtoken F1.
 # - Write the obfuscations (rename, insert dead code, rewrite True/False), see which names are
@@ -26,7 +29,7 @@
 # - See the copy mechanism copy the attacker's words.
 # - Compare a standard and an adversarially trained model, clean and under the worst attack.
 #
-# **Run time**: quick profile about 20 s on a 2-core CPU (the last cell reports this run). The
+# **Time**: about 90 min with the exercises (the estimate under each heading). **Run time**: quick profile about 20 s on a 2-core CPU (the last cell reports this run). The
 # attack table over 1,000 test functions (every attack, both models) is computed once by
 # `python -c "from tutorial_lib import zoo; zoo.train('code_attack_tables')"` (the seconds per
 # attack are printed in section 4) and shipped with its sha256; this notebook re-scores its edits of 128 functions live to show that it is
@@ -66,19 +69,21 @@ import torch
 from tutorial_lib import code
 from tutorial_lib.code import evaluate as code_eval
 from tutorial_lib.code import programs as code_programs
+from tutorial_lib.code import solutions
 from tutorial_lib.code import train as code_train
 from tutorial_lib.code.metrics import copy_frequent_baseline, most_frequent_name_baseline
 from tutorial_lib.code.model import make_batch
 from tutorial_lib.core import checks, models, verdict, widgets, zoo
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import data_path
-from tutorial_lib.core.plotting import COLORS, takeaway
+from tutorial_lib.core.plotting import PALETTE, takeaway
 
 PROFILE, DEVICE = setup_notebook()
 T_START = time.perf_counter()
 
 # %% [markdown]
 # ## 1. The task: predict a function's name from its body
+# *~5 min*
 #
 # Code summarization in its simplest, measurable form (Allamanis et al. 2016; code2seq, Alon et al.
 # 2019): the model reads a function with its own name masked and writes the name as subtokens
@@ -109,22 +114,58 @@ print("target:", example["target"])
 
 # %% [markdown]
 # ## 2. The model: seq2seq with attention and a copy mechanism
+# *~15 min, with the exercise*
 #
-# `tutorial_lib.code.model.NamePredictor`: a 2-layer pre-LN transformer encoder over the body's
-# subtokens and a GRU decoder that, at each step, mixes a distribution over the vocabulary with a
+# `tutorial_lib.code.model.NamePredictor`: a *sequence-to-sequence* (seq2seq) model, i.e. an
+# encoder that reads the body and a decoder that writes the name one subtoken at a time. Here a
+# 2-layer transformer encoder (layer norm before each block: "pre-LN") over the body's
+# subtokens and a GRU (a small recurrent network) decoder that, at each step, mixes a distribution over the vocabulary with a
 # **copy distribution** over the input positions (a pointer-generator, See et al. 2017): names
 # often reuse subtokens of the body. Two checkpoints ship in the kit's zoo (`code_names`,
 # `code_names_adv`), trained with the *same* number of steps: a standard one and an adversarially
 # trained one (section 6). We score subtoken precision / recall / F1 (code2seq's definition) on
 # 1,000 held-out test functions, with a 95% bootstrap interval, beside two baselines that need no
 # neural network.
+#
+# ### Your turn (exercise 1): subtoken precision, recall and F1 of one prediction
+# A predicted name is scored by its subtokens: **precision** = the share of predicted subtokens
+# that occur in the true name, **recall** = the share of the true name's subtokens that were
+# predicted, **F1** = their harmonic mean 2PR / (P + R); each subtoken counts once, and an empty
+# prediction scores 0. Write `my_subtoken_prf(pred, true)` returning `(precision, recall, f1)`
+# before you look at the model's scores. (The notebook's scores sum the hits over all 1,000
+# functions before dividing: *micro*-averaged F1.)
+
+# %%
+def my_subtoken_prf(pred, true):
+    raise NotImplementedError  # your code here: return (precision, recall, f1)
+
+
+subtoken_prf = checks.check_function(my_subtoken_prf, solutions.subtoken_prf,
+                                     [(["get", "name"], ["get", "name"]), (["get", "value", "value"], ["get", "name"]),
+                                      ([], ["a"]), (["set", "x"], ["get", "x", "y"])], name="subtoken_prf")
+print("predicted read_file for read_config_file:", tuple(round(v, 3) for v in subtoken_prf(["read", "file"], ["read", "config", "file"])))
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_subtoken_prf(pred, true):
+#     p = list(dict.fromkeys(pred))
+#     tp = sum(t in true for t in p)
+#     prec = tp / len(p) if p else 0.0
+#     rec = tp / len(set(true)) if true else 0.0
+#     return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+# ```
+# </details>
+#
+# Now the two shipped models against the two baselines:
 
 # %%
 std = code.load_name_model(code.STANDARD, DEVICE)
 rob = code.load_name_model(code.ROBUST, DEVICE)
 MODELS = {"standard": std, "adv. trained": rob}
 CKPT = {"standard": code.STANDARD, "adv. trained": code.ROBUST}
-MODEL_COLORS = {"standard": COLORS["other"], "adv. trained": COLORS["extra"]}
+MODEL_COLORS = {"standard": PALETTE[0], "adv. trained": PALETTE[1]}  # not ViT/CNN: the comparison palette
 for mname, ck in CKPT.items():
     meta = zoo.metrics(ck)
     print(f"{mname:>13}: {models.count_parameters(MODELS[mname]):,} parameters, {meta['steps_done']} "
@@ -147,12 +188,14 @@ counts = {
 }
 ci = {k: code_eval.f1_interval(c) for k, c in counts.items()}
 
-fig, ax = plt.subplots(figsize=(8, 3.4))
+fig, ax = plt.subplots(figsize=(8, 3.0))
 colors = ["#999999", "#bbbbbb", MODEL_COLORS["standard"], MODEL_COLORS["adv. trained"]]
 vals = [ci[k][0] for k in counts]
-ax.bar(list(counts), vals, color=colors,
-       yerr=[[v - ci[k][1] for v, k in zip(vals, counts)], [ci[k][2] - v for v, k in zip(vals, counts)]], capsize=4)
-ax.set_ylabel("subtoken F1"); ax.set_title(f"clean F1 on {N_EVAL:,} held-out test functions (95% bootstrap CI)")
+# horizontal bars: the long baseline names get a line each and cannot collide
+ax.barh([k.replace("\n", " ") for k in counts], vals, color=colors,
+        xerr=[[v - ci[k][1] for v, k in zip(vals, counts)], [ci[k][2] - v for v, k in zip(vals, counts)]], capsize=4)
+ax.invert_yaxis()
+ax.set_xlabel("subtoken F1 (micro-averaged)"); ax.set_title(f"clean F1 on {N_EVAL:,} held-out test functions (95% bootstrap CI)")
 plt.show()
 d_copy = code_eval.f1_interval(counts["standard"], counts["copy 2 most frequent\nbody subtokens"])
 std_meta = zoo.metrics(code.STANDARD)
@@ -187,6 +230,7 @@ takeaway(f"validation F1 changed {last_gain:+.3f} over the second half of traini
 
 # %% [markdown]
 # ## 3. Obfuscations that do not change what the program does
+# *~10 min*
 #
 # Transformations from Ramakrishnan et al. (2020) and Srikant et al. (2021): **rename** a local
 # variable everywhere; **insert** a statement that has no effect before any statement (a dead
@@ -275,6 +319,7 @@ assert same_pos and same_kw and kw_breaks and my_rename(src, sites[0], "create")
 # design: a variable's name inside an error message, tracebacks and line numbers.
 #
 # ## 4. Attacks: where (site selection) and what (site content)
+# *~15 min*
 #
 # A *site* is a renameable local or an insert site (a dead assignment `<word> = None` before one
 # of the function's statements); every attacked site ends up holding a fresh one-subtoken word.
@@ -362,9 +407,11 @@ assert min(agree.values()) >= 0.9, agree
 # behave like the originals. Rebuilding the table with the command in the header removes it.
 #
 # Now the table: subtoken F1 clean and under each attack at k = 5 sites, with 95% paired
-# bootstrap intervals over the 1,000 functions, the **per-program worst case** over all attacks
-# (what a defender must face), and the **attack success rate** on the functions whose name the
-# model gets exactly right when clean (success: the attacked prediction is no longer exact).
+# bootstrap intervals over the 1,000 functions; **ΔF1** = F1 under the attack − clean F1 on the
+# same functions (negative: the attack lowered F1; a *paired* difference, program by program); the
+# **per-program worst case** over all attacks (what a defender must face); and the **attack success
+# rate** on the functions whose name the model gets exactly right when clean (success: the
+# attacked prediction is no longer exact).
 
 # %%
 K = code_eval.MAIN_K
@@ -384,12 +431,13 @@ for m in MODELS:
     summary[(m, "clean")] = {"f1": code_eval.f1_interval(clean_c), "n_exact": int(exact.sum())}
     summary[(m, "worst from")] = worst["from"]
 
-print(f"{'attack (k=5)':<18}" + "".join(f"{m + ': F1 [95% CI]':>30}{'success':>9}" for m in MODELS))
+print(f"{'attack (k=5)':<18}" + "".join(f"{m + ': F1 [95% CI]':>30}{'ΔF1':>8}{'success':>9}" for m in MODELS))
 print(f"{'clean':<18}" + "".join(f"{summary[(m, 'clean')]['f1'][0]:>13.3f} [{summary[(m, 'clean')]['f1'][1]:.3f}, "
-                                 f"{summary[(m, 'clean')]['f1'][2]:.3f}]{'':>9}" for m in MODELS))
+                                 f"{summary[(m, 'clean')]['f1'][2]:.3f}]{'':>8}{'':>9}" for m in MODELS))
 for a in KINDS + ["worst case"]:
     print(f"{a:<18}" + "".join(f"{summary[(m, a)]['f1'][0]:>13.3f} [{summary[(m, a)]['f1'][1]:.3f}, "
-                               f"{summary[(m, a)]['f1'][2]:.3f}]{summary[(m, a)]['success']:>9.0%}" for m in MODELS))
+                               f"{summary[(m, a)]['f1'][2]:.3f}]{summary[(m, a)]['drop'][0]:>+8.3f}"
+                               f"{summary[(m, a)]['success']:>9.0%}" for m in MODELS))
 print("\nexactly right when clean: " + ", ".join(f"{m} {summary[(m, 'clean')]['n_exact']}" for m in MODELS)
       + f" of {N_EVAL}; seconds per attack (1 CPU thread, standard model): "
       + ", ".join(f"{a} {summary[('standard', a)]['seconds']:.0f}" for a in KINDS))
@@ -401,9 +449,10 @@ for j, m in enumerate(MODELS):
     f = [summary[(m, a)]["f1"] for a in labels]
     ax.bar(np.arange(len(labels)) + (j - 0.5) * 0.38, [v[0] for v in f], 0.38, color=MODEL_COLORS[m], label=m,
            yerr=[[v[0] - v[1] for v in f], [v[2] - v[0] for v in f]], capsize=3)
-ax.set_xticks(np.arange(len(labels)), [l.replace("_", " ") for l in labels], fontsize=9)
+# one word per line ("random\nsite\ngrad"): eight labels fit under eight groups without touching
+ax.set_xticks(np.arange(len(labels)), [l.replace("_", "\n").replace(" ", "\n") for l in labels], fontsize=9)
 ax.set_ylabel("subtoken F1"); ax.set_title(f"name prediction under semantics-preserving obfuscation, k={K} sites")
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside the axes: hides no bar
 plt.show()
 s5 = {a: summary[("standard", a)]["f1"][0] for a in labels}
 strongest = min(KINDS, key=lambda a: s5[a])
@@ -451,19 +500,22 @@ takeaway(f"optimised content: F1 {e_content[0]:+.3f} [{e_content[1]:+.3f}, {e_co
 # **Smoothing.** The loss of AO per step, averaged over the first functions of the table (32: the
 # smoothed run costs 10 gradient evaluations per step), with and without randomized smoothing:
 # the relaxed loss the optimiser climbs, and the exact loss of the best rounded program found so far.
+# The loss is the **negative log-likelihood (NLL)** of the true name, −log p(name | program), in
+# *nats* (natural-log units): the attacker pushes it up.
 
 # %%
 curves = TABLES["standard"]["smoothing"]
 fig, axs = plt.subplots(1, 2, figsize=(9, 3.2))
-for key, col, lab in [("plain", "#0072B2", "no smoothing"), ("smoothed", "#D55E00", "smoothing (σ=0.01, 10 draws)")]:
+for key, col, lab in [("plain", PALETTE[2], "no smoothing"), ("smoothed", PALETTE[3], "smoothing (σ=0.01, 10 draws)")]:
     c = curves[key]
     steps = np.arange(1, len(c["relaxed_loss"]) + 1)
     axs[0].plot(steps, c["relaxed_loss"], "o-", color=col, label=lab)
     axs[1].plot(steps, c["best_rounded_loss"], "o-", color=col, label=f"{lab} ({c['seconds']:.0f} s)")
 axs[0].set_title("relaxed loss"); axs[1].set_title("best rounded (exact) loss")
 for a_ in axs:
-    a_.set_xlabel("AO step"); a_.set_ylabel("NLL of the true name")
+    a_.set_xlabel("AO step"); a_.set_ylabel("NLL of the true name"); a_.set_xticks(steps)
 axs[1].legend(fontsize=8)
+fig.tight_layout()  # the right panel's y label must not sit on the left panel's tick labels
 plt.show()
 gain_s = curves["smoothed"]["best_rounded_loss"][-1] - curves["plain"]["best_rounded_loss"][-1]
 takeaway(f"after {len(curves['plain']['relaxed_loss'])} AO steps smoothing changes the best exact loss by {gain_s:+.3f} nats "
@@ -472,6 +524,7 @@ takeaway(f"after {len(curves['plain']['relaxed_loss'])} AO steps smoothing chang
 
 # %% [markdown]
 # ### The copy mechanism copies the attacker's words
+# *~5 min*
 
 # %%
 edits = summary[("standard", "ao")]["edits"]
@@ -492,8 +545,10 @@ assert copied > by_chance + 0.1
 
 # %% [markdown]
 # ## 5. Beside the published numbers
+# *~5 min*
 #
-# averloc (Ramakrishnan et al. 2020) reports, on py150 (F1 × 100): seq2seq clean 34.3 → random
+# averloc (Ramakrishnan et al. 2020) reports, on py150 (a corpus of 150,000 Python files; F1 × 100;
+# Q1 / Q5 = one / five chained transforms): seq2seq clean 34.3 → random
 # transforms Q1 29.3 → gradient-chosen Q1 22.0 → Q5 16.5; code2seq 39.7 clean → 18.2 at Q5;
 # seq2seq with adversarial training 41.8 clean / 33.4 at Q5. The differences matter more than the
 # numbers: their Q counts chained *transforms* (each of which may rename or insert at several
@@ -514,6 +569,7 @@ for m in MODELS:
 
 # %% [markdown]
 # ## 6. Robustify: adversarial training
+# *~5 min*
 #
 # The second checkpoint was trained with the same number of steps (equal epochs, not equal wall
 # time) but half of every batch obfuscated by a random-site + one-step gradient-content attack
@@ -547,6 +603,7 @@ takeaway(f"adversarial training changes worst-case F1 by {e_adv[0]:+.3f} [{e_adv
 
 # %% [markdown]
 # ## 7. Try it: pick a function, an attack and a budget
+# *~5 min*
 #
 # The diff shows what the attacker changed (the program still does the same thing); the
 # predictions are both models' names before and after. The attack targets the model you pick.
@@ -595,7 +652,10 @@ widgets.slider_explorer(
 # - Adversarial training on random-site obfuscations, at equal epochs: the verdict and the clean
 #   cost are in section 6.
 #
-# ## Glossary
+# ## Glossary (recap; every term is also in [../glossary.md](../glossary.md))
+# - **subtoken F1**: harmonic mean of subtoken precision and recall (exercise 1), micro-averaged
+#   over the test functions.
+# - **ΔF1**: F1 under an attack minus clean F1 on the same functions (negative = the attack hurt).
 # - **site**: a place an obfuscation may change (a local's name, a dead statement's position).
 # - **site selection / site content**: which k sites to change / which word to put there.
 # - **AO / JO**: alternating / joint projected gradient ascent on the relaxed site vector and
@@ -605,18 +665,18 @@ widgets.slider_explorer(
 # - **worst case**: per program, the attack's output with the lowest F1 among all attacks run.
 # - **attack success rate**: share of exactly-named programs whose name is no longer exact.
 #
-# ## Exercises
+# ## More exercises
+# *~25 min*
 #
-# ### Exercise 1: a new site-selection rule
+# Exercise 1 (subtoken F1) is inside the lesson, in section 2.
+#
+# ### Exercise 2: a new site-selection rule
 # Write `most_used_sites(program, k)`: the k renameable sites (not insert sites, see
 # `code.is_insert`) that occur most often in `program.origins` (count an identifier once per
 # occurrence, even when it spans several subtokens; ties keep the earlier site). Is a frequent
 # name a better target than a random one?
 
 # %%
-from tutorial_lib.code import solutions
-
-
 def my_most_used_sites(program, k):
     raise NotImplementedError
 
@@ -648,7 +708,7 @@ print(f"random content, one renamed local, {len(ex_progs)} functions: at the mos
 # ```
 # </details>
 #
-# ### Exercise 2: a new obfuscation
+# ### Exercise 3: a new obfuscation
 # Write `dead_if(source, line, word)`: insert the dead block `if False:` / `    <word> = None`
 # before `line` (use `code.insert_dead_code`; it refuses a word the function already uses). Then
 # plant a misleading word and watch the copy mechanism.
@@ -675,43 +735,20 @@ for word in ("create", "download", "parse"):
 # ```
 # </details>
 #
-# ### Exercise 3: subtoken precision, recall and F1 of one prediction
-# code2seq counts a predicted subtoken as correct if it occurs in the true name (each subtoken once).
-# Return `(precision, recall, f1)`.
-
-# %%
-def my_subtoken_prf(pred, true):
-    raise NotImplementedError
-
-
-subtoken_prf = checks.check_function(my_subtoken_prf, solutions.subtoken_prf,
-                                     [(["get", "name"], ["get", "name"]), (["get", "value", "value"], ["get", "name"]),
-                                      ([], ["a"]), (["set", "x"], ["get", "x", "y"])], name="subtoken_prf")
-print(subtoken_prf(["read", "file"], ["read", "config", "file"]))
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_subtoken_prf(pred, true):
-#     p = list(dict.fromkeys(pred))
-#     tp = sum(t in true for t in p)
-#     prec = tp / len(p) if p else 0.0
-#     rec = tp / len(set(true)) if true else 0.0
-#     return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-# ```
-# </details>
-#
 # ### Exercise 4 (open): leakage
 # Mask every subtoken of the name inside body identifiers too (the strict setting) and re-score the
 # model: how much of its F1 came from copying the name's own pieces?
 #
 # ## Next
-# Not built yet in this kit: adversarial fine-tuning with the optimised attack, and ContraCode-style
-# contrastive pre-training on obfuscated views (Jain et al. 2021) — the defences to compare
-# against the worst case above.
 #
-# ## References
+# - **Notebook 05 (certified robustness)**: every attack here gives an *upper* bound on robustness
+#   ("the attacks we tried failed"); notebook 05 gives a *lower* bound that no attacker can break,
+#   for images under an L2 budget.
+# - Not built in this kit, and worth trying on the worst case above: adversarial fine-tuning with
+#   the optimised (AO) attack instead of random sites, and ContraCode-style contrastive
+#   pre-training on obfuscated views (Jain et al. 2021).
+#
+# ## Further reading
 # - Allamanis, Peng & Sutton, *A convolutional attention network for extreme summarization of source code*, ICML 2016.
 # - Alon, Brody, Levy & Yahav, *code2seq: generating sequences from structured representations of code*, ICLR 2019.
 # - See, Liu & Manning, *Get to the point: summarization with pointer-generator networks*, ACL 2017.

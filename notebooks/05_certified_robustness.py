@@ -13,6 +13,9 @@
 # (the z-score of a probability: Φ⁻¹(½) = 0, Φ⁻¹(0.99) ≈ 2.33). We train base models with noise, certify real digit
 # scans, and then attack the smoothed classifier to watch the certificate hold.
 #
+# Every new word is defined where it first appears and collected in the kit's
+# [glossary](../glossary.md) (Φ⁻¹, Clopper–Pearson, certified radius, abstention, R_max, …).
+#
 # **Learning goals**
 # - Write the smoothed classifier g and its certified radius R = σ·Φ⁻¹(pA) from the paper.
 # - Turn Monte-Carlo votes into a guarantee with a one-sided Clopper–Pearson bound, and abstain
@@ -21,7 +24,7 @@
 # - Attack the smoothed classifier with L2 PGD and check that no attack succeeds inside the
 #   certified radius — and that attacks do succeed beyond it.
 #
-# **Run time**: quick profile about 15 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). Fewer images:
+# **Time**: about 65 min with the exercises (the estimate under each heading). **Run time**: quick profile about 15 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU). Fewer images:
 # `tutorial_lib.certified.smoothing.KNOBS["quick"]["n_images"]`. The full profile keeps the same digit models (no
 # noise-trained ImageNet models ship with the kit) but uses N = 10,000 samples and 500 images:
 # about 2 minutes on a GPU (estimate).
@@ -49,10 +52,10 @@ import torch
 from scipy.stats import beta, norm
 
 from tutorial_lib.core import attacks, checks, models, verdict, widgets, zoo
-from tutorial_lib.certified import smoothing
+from tutorial_lib.certified import smoothing, solutions
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors
-from tutorial_lib.core.plotting import COLORS, show_images, takeaway
+from tutorial_lib.core.plotting import PALETTE, show_images, takeaway
 from tutorial_lib.core.fit import accuracy
 
 PROFILE, DEVICE = setup_notebook()
@@ -61,7 +64,23 @@ print(K)
 T_START = time.perf_counter()
 
 # %% [markdown]
+# ## Words used here
+# *~2 min*
+#
+# | term | meaning |
+# |---|---|
+# | **f**, **g** | the *base* classifier (a CNN) and the *smoothed* classifier built from it by a majority vote under noise |
+# | **σ** | the standard deviation of the Gaussian noise added to every pixel (here 0.12, 0.25 or 0.5) |
+# | **pA** | the probability that f, on a noisy copy of x, votes for the top class cA; **p̲A** is a lower bound on it |
+# | **Φ, Φ⁻¹** | the standard normal CDF (Φ(z) = P(Z ≤ z)) and its inverse, the z-score of a probability: Φ⁻¹(0.975) ≈ 1.96 |
+# | **N0, N, α** | noisy copies used to guess cA, fresh copies used to count its votes, and the allowed failure probability (p̲A is wrong with probability ≤ α) |
+# | **abstain** | the answer "no clear majority" (class −1 below); it is never certified, and never wrong either |
+# | **certified radius R** | an L2 distance within which g provably cannot change its answer (with probability ≥ 1 − α) |
+# | **L2** | the Euclidean length of a perturbation (the square root of the sum of squared pixel changes) |
+
+# %% [markdown]
 # ## 1. Base models trained with noise
+# *~5 min*
 #
 # The smoothed classifier is only as good as its base classifier f *on noisy inputs*, so f is
 # trained with Gaussian-noise augmentation at the same σ it will be smoothed with. The kit ships
@@ -75,7 +94,7 @@ x_test, y_test = load_digits_tensors("test", size=smoothing.IMAGE_SIZE)
 x_test, y_test = x_test.to(DEVICE), y_test.to(DEVICE)
 SIGMAS = smoothing.SIGMAS
 base = {s: smoothing.load_smoothing_model(s, device=DEVICE) for s in SIGMAS}
-SIGMA_COLORS = dict(zip(SIGMAS, [COLORS["vit"], COLORS["other"], COLORS["cnn"]]))
+SIGMA_COLORS = dict(zip(SIGMAS, PALETTE))  # one colour per σ, the same in every figure
 g = torch.Generator().manual_seed(PROFILE.seed)
 noisy_acc = {s: accuracy(base[s], x_test + s * torch.randn(x_test.shape, generator=g).to(DEVICE),
                          y_test) for s in SIGMAS}
@@ -97,6 +116,7 @@ assert noisy_acc[0.12] > noisy_acc[0.5] + 0.1 and noisy_acc[0.5] > 0.5, noisy_ac
 
 # %% [markdown]
 # ## 2. CERTIFY in a dozen lines
+# *~15 min, with the exercise*
 #
 # g(x) = argmax_c P(f(x + ε) = c) with ε ~ N(0, σ²I). Cohen et al.'s Theorem 1: if the top class
 # has probability pA > ½, then g(x + δ) = g(x) for every ‖δ‖₂ < R = σ·Φ⁻¹(pA). We never know pA,
@@ -105,6 +125,43 @@ assert noisy_acc[0.12] > noisy_acc[0.5] + 0.1 and noisy_acc[0.5] > 0.5, noisy_ac
 # Clopper–Pearson bound at level α, and **(4)** certifies R = σ·Φ⁻¹(pA_lower), or abstains when
 # pA_lower ≤ ½. `smoothing.sample_counts` pushes all noisy copies of a batch of images through the
 # model at once (no loop over noise draws).
+#
+# ### Your turn (exercise 1): the Clopper–Pearson lower bound
+# Step (3) is the only statistics in the certificate. Given nA votes for cA out of N, the one-sided
+# (1 − α) lower confidence bound on pA is the α-quantile of the Beta(nA, N − nA + 1) distribution
+# (and 0 when nA = 0): `scipy.stats.beta.ppf(alpha, a, b)` computes that quantile. Write it; the
+# table below then shows how much radius the bound costs against the naive estimate nA/N, with
+# R = σ·Φ⁻¹(p) (`norm.ppf` is Φ⁻¹).
+
+# %%
+def my_lower_bound(n_a, n, alpha):
+    raise NotImplementedError  # your code here: return a float
+
+
+lower_bound = checks.check_function(
+    my_lower_bound, solutions.clopper_pearson_lower,
+    [(0, 1000, 0.001), (10, 1000, 0.001), (990, 1000, 0.001), (1000, 1000, 0.001), (60, 100, 0.05)],
+    name="my_lower_bound", atol=1e-6)
+n_a = np.array([600, 900, 990, 1000])
+p_lo = np.array([lower_bound(int(k), 1000, 0.001) for k in n_a])
+print(pd.DataFrame({"votes nA of 1000": n_a, "nA/N": n_a / 1000,
+                    "lower bound (α = .001)": p_lo.round(4),
+                    "R naive (σ=.25)": smoothing.radius(n_a / 1000, 0.25).round(3),
+                    "R certified (σ=.25)": smoothing.radius(p_lo, 0.25).round(3)}).to_string(index=False))
+assert np.allclose(p_lo, smoothing.lower_confidence_bound(n_a, 1000, 0.001), atol=1e-6)
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_lower_bound(n_a, n, alpha):
+#     return float(beta.ppf(alpha, n_a, n - n_a + 1)) if n_a > 0 else 0.0
+# ```
+# With nA = N the naive estimate 1 gives an infinite radius; the bound gives a finite one
+# (exercise 2). The gap shrinks as N grows.
+# </details>
+#
+# The whole of CERTIFY, batched over images (step (3) is the bound you just wrote, on arrays):
 
 # %%
 def certify_batch(model, x, sigma, n0, n, alpha, generator):
@@ -137,11 +194,42 @@ assert torch.equal(lib[0], mine[0]) and torch.allclose(lib[1], mine[1].float())
 
 # %% [markdown]
 # ## 3. Certified accuracy vs radius
+# *~10 min, with the exercise*
 #
 # The certified accuracy at radius r is the fraction of test images that are classified correctly
 # **and** certified with radius ≥ r: a lower bound (with probability ≥ 1 − α per image) on the
-# accuracy any L2 attacker of size < r can leave. The dotted lines mark the largest radius N
-# samples can ever certify (exercise 1).
+# accuracy any L2 attacker of size < r can leave.
+#
+# ### Your turn (exercise 2): the radius ceiling
+# Before you look at the curves: if all N noisy copies vote for cA, the bound of exercise 1 is
+# p̲A = α^{1/N}, so no certificate can exceed R_max = σ·Φ⁻¹(α^{1/N}). Write it. Predict: can
+# σ = 0.12 certify anything at r = 0.5 with this run's N? The figure below draws your R_max as
+# dotted lines. (Then: how many samples would σ = 0.5 need to certify r = 2? The paper used
+# N = 100,000.)
+
+# %%
+def my_max_radius(sigma, n, alpha):
+    raise NotImplementedError  # your code here
+
+
+max_radius = checks.check_function(my_max_radius, solutions.radius_ceiling,
+                                   [(0.25, 1000, 0.001), (0.5, 100_000, 0.001), (1.0, 100, 0.05)],
+                                   name="my_max_radius", atol=1e-6)
+for n in (100, 1_000, 10_000, 100_000):
+    print(f"N = {n:>7,}: R_max = " + ", ".join(f"{max_radius(s, n, K['alpha']):.2f} (σ = {s})"
+                                               for s in SIGMAS))
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_max_radius(sigma, n, alpha):
+#     return float(sigma * norm.ppf(alpha ** (1.0 / n)))
+# ```
+# R_max grows only like σ·√(2 ln N): σ = 0.5 reaches r = 2 (Φ⁻¹(α^{1/N}) = 4) only with
+# N ≈ 2.2·10⁵ samples at α = 0.001 — more than the paper's 10⁵. A larger radius needs a larger σ,
+# not just more samples.
+# </details>
 
 # %%
 grid = np.linspace(0, 1.5, 61)
@@ -149,10 +237,10 @@ curves = {s: smoothing.certified_accuracy(cert[s][0], cert[s][1], ys, grid).nump
 fig, ax = plt.subplots(figsize=(8, 4.2))
 for s in SIGMAS:
     ax.plot(grid, curves[s], color=SIGMA_COLORS[s], label=f"σ = {s}")
-    ax.axvline(smoothing.max_radius(s, K["n"], K["alpha"]), color=SIGMA_COLORS[s], ls=":", lw=1.5)
+    ax.axvline(max_radius(s, K["n"], K["alpha"]), color=SIGMA_COLORS[s], ls=":", lw=1.5)
 ax.set(xlabel="L2 radius r", ylabel="certified accuracy", ylim=(0, 1.02),
        title=f"Randomized smoothing on {n_img} digit scans (N = {K['n']:,}, α = {K['alpha']})")
-ax.legend()
+ax.legend(title="dotted: R_max", loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: no data hidden
 plt.show()
 at = lambda s, r: float(curves[s][np.argmin(np.abs(grid - r))])
 abstain = {s: (cert[s][0] == -1).float().mean().item() for s in SIGMAS}
@@ -173,7 +261,7 @@ assert at(0.12, 0) >= at(0.5, 0) and at(0.5, 1.0) > at(0.12, 1.0) and at(0.5, 1.
 #
 # Same algorithm, very different scale: the paper certifies ImageNet (ResNet-50) and CIFAR-10
 # (ResNet-110) with N = 100,000; we certify 16×16 digit scans with a 24k-parameter CNN and
-# N = 1,000 (quick), which caps the largest certifiable radius (R_max, section 5): this run's
+# N = 1,000 (quick), which caps the largest certifiable radius (R_max, exercise 2): this run's
 # certified accuracies are in the table below.
 
 # %%
@@ -219,6 +307,7 @@ claims.append(verdict.claim("05-reach-positive", "05", "σ = 0.5 certifies a pos
 
 # %% [markdown]
 # ## 4. Attack the smoothed classifier
+# *~10 min*
 #
 # A certificate is a claim about *every* perturbation in the ball, so let us try hard to break it.
 # g itself is not differentiable (a majority vote), so we attack its soft version — the softmax
@@ -250,9 +339,9 @@ fooled = torch.stack([(pred_adv[e] != ya.cpu()) & (pred_adv[e] != -1) for e in e
 f_np = fooled.numpy()
 first = np.where(f_np.any(1), np.array(eps_grid)[f_np.argmax(1)], np.inf)
 ok = cls_a == ya.cpu()
-fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(14, 4.2))
 top = max(eps_grid) * 1.25
-ax.scatter(rad_a[ok], np.minimum(first, top)[ok.numpy()], color=COLORS["vit"], alpha=0.7,
+ax.scatter(rad_a[ok], np.minimum(first, top)[ok.numpy()], color=SIGMA_COLORS[sigma_att], alpha=0.7,
            label="certified correct")
 ax.plot([0, top], [0, top], "k--", lw=1, label="attack size = certified radius")
 ax.axhline(top, color="grey", lw=0.8)
@@ -261,13 +350,13 @@ ax.set(xlabel="certified radius R", ylabel="smallest PGD ε that fooled g (top l
 ax.legend(loc="lower right", fontsize=10)
 emp = [1 - fooled[:, k].float().mean().item() for k in range(len(eps_grid))]
 cert_at = smoothing.certified_accuracy(cls_a, rad_a, ya, eps_grid).numpy()
-ax2.plot(eps_grid, [base_acc[e] for e in eps_grid], "s--", color=COLORS["cnn"],
+ax2.plot(eps_grid, [base_acc[e] for e in eps_grid], "s--", color=PALETTE[3],
          label="base model under PGD")
-ax2.plot(eps_grid, emp, "o-", color=COLORS["vit"], label="smoothed g under PGD: not wrong")
-ax2.plot(eps_grid, cert_at, "^-", color=COLORS["other"], label="certified accuracy (lower bound)")
+ax2.plot(eps_grid, emp, "o-", color=SIGMA_COLORS[sigma_att], label="smoothed g under PGD: not wrong")
+ax2.plot(eps_grid, cert_at, "^:", color=PALETTE[5], label="certified accuracy (lower bound)")
 ax2.set(xlabel="L2 attack size ε", ylabel="accuracy", ylim=(0, 1.02),
-        title="empirical vs certified robustness")
-ax2.legend(fontsize=10)
+        title=f"σ = {sigma_att}: empirical vs certified robustness")
+ax2.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside the axes: hides no point
 plt.tight_layout()
 plt.show()
 inside = int(sum(bool(fooled[i, k]) and eps_grid[k] < float(rad_a[i]) and bool(ok[i])
@@ -284,15 +373,19 @@ assert outside > 0 or base_acc[max(eps_grid)] < 0.5  # the attack is real: it do
 
 # %% [markdown]
 # ## 5. Try it: votes under noise
+# *~5 min*
 #
 # Pick an image and a σ: the noisy copies the base model sees, and the N votes behind the
-# certificate (the true class outlined). A clear vote means a large pA and a large radius.
+# certificate (the true class outlined). A clear vote means a large pA and a large radius; a split
+# vote means abstention. The default image is computed: the one whose vote is the least unanimous at
+# σ = 0.25 (it abstains, or nearly so). Move the slider to a unanimous one and compare.
 
 # %%
 def show_votes(index: int = 0, sigma: float = 0.25) -> None:
     """One image, four of its noisy copies and the vote histogram behind its certificate."""
     cls, rad, counts = cert[sigma]
-    _, axes = plt.subplots(1, 6, figsize=(15, 2.8), gridspec_kw={"width_ratios": [1] * 5 + [2.5]})
+    _, axes = plt.subplots(1, 6, figsize=(15, 3.0), gridspec_kw={"width_ratios": [1] * 5 + [2.5]},
+                             layout="constrained")  # room for the vote axis' tick labels
     gi = torch.Generator().manual_seed(index)
     copies = [xs[index]] + [(xs[index] + sigma * torch.randn(xs[index].shape, generator=gi)
                              .to(DEVICE)).clamp(0, 1) for _ in range(4)]
@@ -304,15 +397,26 @@ def show_votes(index: int = 0, sigma: float = 0.25) -> None:
     bars[int(ys[index])].set_edgecolor("black")
     bars[int(ys[index])].set_linewidth(2.5)
     outcome = "abstain" if cls[index] == -1 else f"class {int(cls[index])}, R = {float(rad[index]):.2f}"
-    axes[-1].set(xticks=range(10), title=f"σ = {sigma}: votes of N = {K['n']} → {outcome}")
+    axes[-1].set(xticks=range(10), xlabel="class", ylabel="votes", ylim=(0, K["n"] * 1.05),
+                 title=f"σ = {sigma}: votes of N = {K['n']:,} → {outcome}")
     plt.show()
+    top_c = int(counts[index].argmax())
+    n_top = int(counts[index, top_c])
+    takeaway(f"image {index} (label {int(ys[index])}), σ = {sigma}: the most-voted class {top_c} gets "
+             f"{n_top:,} of {K['n']:,} votes, lower bound p̲A = "
+             f"{float(smoothing.lower_confidence_bound(n_top, K['n'], K['alpha'])):.3f} → {outcome}.")
 
 
-show_votes(0, 0.25)
+# the default image: the least unanimous vote at σ = 0.25 (computed, so it abstains or nearly so)
+DEFAULT_SIGMA = 0.25
+DEFAULT_INDEX = int(cert[DEFAULT_SIGMA][2].max(1).values.argmin())
+print(f"σ = {DEFAULT_SIGMA} abstains on {int((cert[DEFAULT_SIGMA][0] == -1).sum())} of {n_img} images; "
+      f"the least unanimous vote is image {DEFAULT_INDEX}")
+show_votes(DEFAULT_INDEX, DEFAULT_SIGMA)
 
 # %%
-widgets.slider_explorer(show_votes, index=widgets.widgets.IntSlider(value=0, min=0, max=n_img - 1),
-                        sigma=widgets.widgets.Dropdown(options=list(SIGMAS), value=0.25))
+widgets.slider_explorer(show_votes, index=widgets.widgets.IntSlider(value=DEFAULT_INDEX, min=0, max=n_img - 1),
+                        sigma=widgets.widgets.Dropdown(options=list(SIGMAS), value=DEFAULT_SIGMA))
 
 # %% [markdown]
 # ## Summary
@@ -328,80 +432,35 @@ widgets.slider_explorer(show_votes, index=widgets.widgets.IntSlider(value=0, min
 #   bound, certified accuracy a lower bound: the truth lies between the two curves.
 
 # %% [markdown]
-# ## Exercises
+# ## More exercises
+# *~20 min*
 #
-# ### Exercise 1: the radius ceiling
-# If all N noisy copies vote for cA, the Clopper–Pearson bound is pA_lower = α^{1/N}, so no
-# certificate can exceed R_max = σ·Φ⁻¹(α^{1/N}). Write it, and find how many samples σ = 0.5 needs
-# to certify r = 2 (the paper used N = 100,000).
-
-# %%
-def my_max_radius(sigma, n, alpha):
-    raise NotImplementedError  # your code here
-
-
-max_radius = checks.check_function(my_max_radius, smoothing.max_radius,
-                                   [(0.25, 1000, 0.001), (0.5, 100_000, 0.001), (1.0, 100, 0.05)],
-                                   name="my_max_radius", atol=1e-6)
-for n in (100, 1_000, 10_000, 100_000):
-    print(f"N = {n:>7,}: R_max = " + ", ".join(f"{max_radius(s, n, K['alpha']):.2f} (σ = {s})"
-                                               for s in SIGMAS))
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_max_radius(sigma, n, alpha):
-#     return float(sigma * norm.ppf(alpha ** (1.0 / n)))
-# ```
-# R_max grows only like σ·√(2 ln N): σ = 0.5 reaches r = 2 (Φ⁻¹(α^{1/N}) = 4) only with
-# N ≈ 2.2·10⁵ samples at α = 0.001 — more than the paper's 10⁵. A larger radius needs a larger σ,
-# not just more samples.
-# </details>
-#
-# ### Exercise 2: the Clopper–Pearson lower bound
-# Given nA votes out of N, the one-sided (1 − α) lower confidence bound on pA is the α-quantile of
-# Beta(nA, N − nA + 1) (and 0 when nA = 0). Write it with `scipy.stats.beta.ppf`.
-# Then compare it with the naive estimate nA/N: how much radius does the bound cost?
-
-# %%
-def my_lower_bound(n_a, n, alpha):
-    raise NotImplementedError  # your code here: return a float
-
-
-lower_bound = checks.check_function(
-    my_lower_bound, lambda n_a, n, alpha: float(smoothing.lower_confidence_bound(n_a, n, alpha)),
-    [(0, 1000, 0.001), (10, 1000, 0.001), (990, 1000, 0.001), (1000, 1000, 0.001), (60, 100, 0.05)],
-    name="my_lower_bound", atol=1e-6)
-n_a = np.array([600, 900, 990, 1000])
-p_lo = np.array([lower_bound(int(k), 1000, 0.001) for k in n_a])
-print(pd.DataFrame({"votes nA of 1000": n_a, "nA/N": n_a / 1000,
-                    "lower bound (α = .001)": p_lo.round(4),
-                    "R naive (σ=.25)": smoothing.radius(n_a / 1000, 0.25).round(3),
-                    "R certified (σ=.25)": smoothing.radius(p_lo, 0.25).round(3)}).to_string(index=False))
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_lower_bound(n_a, n, alpha):
-#     return float(beta.ppf(alpha, n_a, n - n_a + 1)) if n_a > 0 else 0.0
-# ```
-# With nA = N the naive estimate 1 gives an infinite radius; the bound gives the finite R_max of
-# exercise 1. The gap shrinks as N grows.
-# </details>
+# Exercises 1 and 2 are inside the lesson (sections 2 and 3).
 #
 # ### Exercise 3 (open): train your own σ
 # Train a base model at σ = 1.0 with `smoothing.train_smoothing_model(smoothing.build_smoothing_cnn(), 1.0)`
 # (about a minute) and add its curve to section 3. Does it certify anything at r = 1.5? What is
 # its clean (r = 0) certified accuracy? Compare with the paper's ImageNet σ = 1.0 numbers.
+#
+# ### Exercise 4 (open): how often does PREDICT abstain?
+# `smoothing.predict` abstains when a binomial test cannot separate the top two classes. Run it on
+# the first 80 test images at each σ with N = 100 and N = 1,000 (`K["alpha"]`) and count the
+# abstentions. Which images abstain: look at two of them with `show_votes`. Why does a larger N
+# abstain less, and does it ever change a non-abstaining answer?
 
 # %%
 print(f"notebook compute time: {time.perf_counter() - T_START:.0f} s (this run, profile "
       f"{PROFILE.name})")
 
 # %% [markdown]
-# ## References
+# ## Next
+#
+# - **Notebook 10 (certification ladder)**: certificates without sampling — interval bound
+#   propagation, CROWN and an SDP on one small ReLU network — exact, deterministic and much tighter
+#   at small radii, but they do not scale the way smoothing does.
+# - **Notebook 06 (simplicity bias)**: why networks are fragile in the first place.
+#
+# ## Further reading
 #
 # - J. Cohen, E. Rosenfeld, J. Z. Kolter. *Certified Adversarial Robustness via Randomized
 #   Smoothing.* ICML 2019.
@@ -412,3 +471,6 @@ print(f"notebook compute time: {time.perf_counter() - T_START:.0f} s (this run, 
 # - C. J. Clopper, E. S. Pearson. *The use of confidence or fiducial limits illustrated in the
 #   case of the binomial.* Biometrika, 1934.
 # - A. Madry et al. *Towards Deep Learning Models Resistant to Adversarial Attacks.* ICLR 2018.
+# - N. Carlini, F. Tramèr, K. Dvijotham, L. Rice, M. Sun, J. Z. Kolter. *(Certified!!) Adversarial
+#   Robustness for Free!* ICLR 2023 (smoothing an off-the-shelf classifier through a diffusion
+#   denoiser).
