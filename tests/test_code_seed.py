@@ -186,7 +186,7 @@ def test_arca_steps_never_lower_the_objective(vocab):
         hist: list = []
         edits = arca.arca_attack(model, progs, vocab, ["get", "data"], k=3, n_sites=3, passes=1,
                                  candidates=rule, history=hist)
-        assert all(b <= a + 1e-5 for a, b in zip(hist, hist[1:])), hist
+        assert all(b <= a + 1e-5 for a, b in itertools.pairwise(hist)), hist
         for p, e in zip(progs, edits):  # every audited program is a sound obfuscation
             from tutorial_lib.code.programs import edits_to_source
             edits_to_source(p, e)

@@ -128,7 +128,7 @@ def hits(model: NamePredictor, programs: list[Program], edits: list[dict], vocab
 
 
 KNOBS = {
-    "quick": {"n_functions": 40, "n_sites": 4, "passes": 1, "ks": [1, 4, 16], "target": ["get"]},
+    "quick": {"n_functions": 50, "n_sites": 4, "passes": 1, "ks": [1, 4, 16], "target": ["get"]},
     "full": {"n_functions": 200, "n_sites": 8, "passes": 2, "ks": [1, 4, 16, 64], "target": ["get"]},
     "smoke": {"n_functions": 4, "ks": [1, 2]},
 }
