@@ -105,7 +105,7 @@ plt.show()
 photos, photo_names = load_photos(size=96)
 show_images(photos[:8], photo_names[:8], ncols=8, size=1.8)
 plt.show()
-takeaway(f"{len(x_test)} real test {K['noun']} at {x_test.shape[-1]}x{x_test.shape[-1]} px; the "
+takeaway(f"{len(x_test)} real test images ({K['noun']}) at {x_test.shape[-1]}x{x_test.shape[-1]} px; the "
          "scikit-image photos are used as a far-away distribution in later notebooks.")
 
 # %% [markdown]
@@ -226,8 +226,7 @@ fgsm = checks.check_function(my_fgsm, attacks.fgsm,
                              [(cnn, x_test[:16], y_test[:16], K["eps_demo"]),
                               (vit, x_test[:16], y_test[:16], 2 * K["eps_demo"])], name="my_fgsm")
 x_adv = fgsm(cnn, x_test[:64], y_test[:64], K["eps_demo"])
-print(f"max pixel change: {(x_adv - x_test[:64]).abs().max().item():.4f} "
-      f"(ε = {fmt(K['eps_demo'])} = {K['eps_demo']:.4f})")
+print(f"max pixel change: {(x_adv - x_test[:64]).abs().max().item():.4f} (ε = {fmt(K['eps_demo'])})")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -289,13 +288,14 @@ fgsm_acc = {k: [accuracy(m, torch.cat([fgsm(m, xb, yb, e) for xb, yb in
                  for e in epsilons] for k, m in MODELS.items()}
 rand_acc = {k: [accuracy(m, (x_test + e * random_sign).clamp(0, 1), y_test) for e in epsilons]
             for k, m in MODELS.items()}
+unit = K["eps_unit"]  # ε on the x axis in the profile's unit: pixel range (quick) or 1/255 (full)
 fig, ax = plt.subplots(figsize=(9, 4))
 for k in MODELS:
-    ax.plot(epsilons, fgsm_acc[k], "o-", color=MODEL_COLORS[k], label=f"{k}: FGSM")
-    ax.plot(epsilons, rand_acc[k], "s--", color=MODEL_COLORS[k], alpha=0.7, label=f"{k}: random ±ε")
-ax.set_xticks(epsilons, [fmt(e) for e in epsilons])
-ax.set(xlabel="ε (max change per pixel)", ylabel="test accuracy", ylim=(0, 1.02),
-       title="Same budget, different direction")
+    ax.plot([e / unit for e in epsilons], fgsm_acc[k], "o-", color=MODEL_COLORS[k], label=f"{k}: FGSM")
+    ax.plot([e / unit for e in epsilons], rand_acc[k], "s--", color=MODEL_COLORS[k], alpha=0.7,
+            label=f"{k}: random ±ε")
+ax.set(xlabel=f"{K['eps_label']}: max change per pixel",
+       ylabel="test accuracy", ylim=(0, 1.02), title="Same budget, different direction")
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.tight_layout()
 plt.show()
@@ -375,7 +375,7 @@ def show_attack(eps: float = K["eps_demo"], index: int = 0) -> None:
     for ax, (k, m) in zip(axes[3:], MODELS.items()):
         x_k = fgsm(m, x, y, eps)
         prediction_bars(ax, _probs(m, x_k), y.item(), CLASSES, MODEL_COLORS[k],
-                        f"{k} on its own FGSM image", top_k=min(10, len(CLASSES)))
+                        f"{k} on its own FGSM image", top_k=10 if len(CLASSES) <= 10 else 5)
     plt.tight_layout()
     plt.show()
 
@@ -383,11 +383,11 @@ def show_attack(eps: float = K["eps_demo"], index: int = 0) -> None:
 show_attack(K["eps_demo"], 0)
 
 # %%
-unit = K["eps_unit"]  # the slider moves ε in the profile's unit (1 = pixel range, 1/255 = grey levels)
+# the slider moves ε in the profile's unit (`unit` above: the pixel range, or 1/255 steps)
 widgets.slider_explorer(
     lambda eps, index: show_attack(eps * unit, index),
     eps=widgets.eps_slider(max_eps=K["slider_max"], step=K["slider_step"], value=K["eps_demo"] / unit,
-                           description="ε" if unit == 1 else "ε (/255)"),
+                           description=K["eps_label"]),
     index=widgets.widgets.IntSlider(value=0, min=0, max=max(0, len(x_test) - 1), description="image"))
 
 # %% [markdown]

@@ -27,7 +27,7 @@ KNOBS = {
               "fit_span": 0.34},
     "full": {"n_images": 128, "alphas_1d": 21, "span": 1.0, "n_dirs": 6, "grid_2d": 11,
              "fit_span": 0.3},
-    "smoke": {"n_images": 4, "alphas_1d": 5, "n_dirs": 2, "grid_2d": 3},  # FRFM_SMOKE=1
+    "smoke": {"n_images": 4, "alphas_1d": 5, "n_dirs": 2, "grid_2d": 3, "fit_span": 0.5},  # FRFM_SMOKE=1
 }
 
 
