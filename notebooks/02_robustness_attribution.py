@@ -261,7 +261,7 @@ assert torch.allclose(basis_image(S, 2, 3), fourier.fourier_basis(S, torch.tenso
 # builds the distinct basis images at once and pushes *directions × images* through the model in
 # batches, with no Python loop over frequencies (`scripts/bench_fourier.py` measures what that
 # buys over one call per direction). The full profile evaluates one frequency in 8 per axis of
-# the 224 × 224 grid; the line below says what this run evaluates.
+# the 224 × 224 grid; the printout before the heat maps says what this run evaluates.
 #
 # ### Your turn: where does the images' energy lie?
 # Before looking at any heat map, ask what the data can tell. Write `my_high_frequency_energy(x,
@@ -626,8 +626,9 @@ fig, axes = plt.subplots(1, 2, figsize=(13, 3.6))
 for ax, e in zip(axes, eps_curve):
     for k in MODELS:
         ax.plot(range(steps_curve + 1), attack_loss[k, e], "o-", ms=3, color=MODEL_COLORS[k], label=k)
-    ax.set(xlabel="PGD step", ylabel="cross-entropy of the attacked batch", yscale="log",
+    ax.set(xlabel="PGD step", ylabel="cross-entropy of the attacked batch", ylim=(0, None),
            title=f"attack loss, L∞ ε = {e * 255:.0f}/255 ({len(x_l)} images)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
 axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.tight_layout()
 plt.show()
@@ -706,7 +707,7 @@ for h in range(heads):
     ax.scatter(np.arange(1, layers + 1), mad[:, h], color=COLORS["vit"], alpha=0.7,
                label="one head" if h == 0 else None)
 ax.axhline(uniform, color="gray", ls="--", label=f"uniform attention ({uniform:.1f} px)")
-ax.set(xlabel="layer", ylabel="mean attention distance (px)", ylim=(0, None),
+ax.set(xlabel="layer", ylabel="mean attention distance (px)", ylim=(0, 1.1 * max(uniform, float(mad.max()))),
        title=f"{vit.name}: every head of every layer")
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.tight_layout()
@@ -785,8 +786,8 @@ near_uniform = float(read_dist[0].mean(0).min()) > 0.8 * uniform
 takeaway(f"layer-1 heads attend at {read_dist[0].mean(0).min():.1f}–{read_dist[0].mean(0).max():.1f} px "
          f"on these {n_att} images, against {uniform:.1f} px for uniform attention: "
          + ("the maps are close to uniform, so the overlays show little structure. Dosovitskiy et al. "
-            "(Fig. 7) find local heads in the lowest layers of ViTs pre-trained at scale; the full "
-            "profile's pretrained ViT lets you check." if near_uniform else
+            "(Fig. 7) find local heads in the lowest layers of ViTs pre-trained at scale (open "
+            "exercise 2)." if near_uniform else
             "some layer-1 heads look well below the uniform distance, as Dosovitskiy et al. (Fig. 7) "
             "find in the lowest layers of ViTs pre-trained at scale."))
 
