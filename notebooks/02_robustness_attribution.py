@@ -24,8 +24,12 @@
 # - Extract softmax attention from a timm ViT, compute mean attention distance per head and attention rollout.
 # - Judge each attribution claim from your own run, and name what a miniature can and cannot show.
 #
-# **Run time**: quick profile (default) about 35 s (measured with `bash scripts/run_all.sh` on an idle 2-core CPU; per-probe timings in the
-# table at the end); full profile (pretrained
+# New words are defined in the kit's [glossary](../glossary.md) (PatchDrop, Fourier heat map,
+# filter-normalised landscape, BatchNorm mode, attention distance and rollout, ...). Each section
+# heading gives a time for a live session, exercises included: about 90 minutes in all.
+#
+# **Run time**: quick profile (default) about 35 s (measured with `bash scripts/run_all.sh` on an
+# idle 2-core CPU); full profile (pretrained
 # ImageNet ViT-S/16 vs ResNet-50 at 224 px, `FRFM_PROFILE=full`, an ImageNet-style folder in
 # `FRFM_DATA_DIR`) about 5 minutes on a GPU plus the one-time weight download (estimate).
 
@@ -44,7 +48,6 @@ if os.path.isdir("/content/frfm-kit"):
 
 # %%
 import time
-from contextlib import contextmanager
 
 import ipywidgets
 import matplotlib.pyplot as plt
@@ -54,25 +57,18 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from tutorial_lib.attribution import attention, fourier, landscape, masking
+from tutorial_lib.attribution import attention, budgets, fourier, landscape, masking, solutions
 from tutorial_lib.core import attacks, checks, models, verdict, widgets
 from tutorial_lib.core.config import setup_notebook
-from tutorial_lib.core.data import load_dataset, photo_crops
-from tutorial_lib.core.plotting import COLORS, prediction_bars, takeaway
+from tutorial_lib.core.data import class_names, load_dataset, photo_crops
+from tutorial_lib.core.plotting import COLORS, prediction_bars, takeaway, to_numpy_image
 from tutorial_lib.core.fit import accuracy
 
+T_START = time.perf_counter()
 PROFILE, DEVICE = setup_notebook()
-KNOBS = {m.__name__.rsplit(".", 1)[-1]: m.knobs() for m in (masking, fourier, landscape, attention)}
-TIMES, CLAIMS = {}, []
-
-
-@contextmanager
-def timed(probe: str):
-    """Record the wall time and the CPU time of one probe (table at the end). On a shared machine
-    the wall time is inflated by other processes; the CPU time is not."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    yield
-    TIMES[probe] = {"wall s": time.perf_counter() - t0, "CPU s": time.process_time() - c0}
+KNOBS = {m.__name__.rsplit(".", 1)[-1]: m.knobs() for m in (masking, fourier, landscape, attention, budgets)}
+NOUN, CHECK_ACC = KNOBS["budgets"]["noun"], KNOBS["budgets"]["check_accuracy"]  # see budgets.KNOBS
+CLAIMS = []
 
 
 def boot(a, b=None, stat=None) -> str:
@@ -83,24 +79,28 @@ def boot(a, b=None, stat=None) -> str:
 
 # %% [markdown]
 # ## 1. Two models, the same data
+# *~3 min*
 #
 # The quick profile's ViT (4×4 patches, 6 layers, 3 heads) and ResNet-style CNN (BatchNorm) have
 # about 0.7 M parameters each and were trained by `python scripts/train.py` on the same
 # 1,200 real digit scans to the same test accuracy, so a difference below is not a capacity or
-# accuracy difference. The full profile loads pretrained ImageNet models from timm.
+# accuracy difference. The full profile loads pretrained ImageNet models from timm (ViT-S/16 and
+# ResNet-50, 224 px).
 
 # %%
 x_test, y_test = load_dataset(PROFILE.dataset, "test", n=PROFILE.n_eval, device=DEVICE)
+CLASSES = class_names(PROFILE.dataset)
 vit = models.load_model(PROFILE.models["vit"], device=DEVICE)
 cnn = models.load_model(PROFILE.models["cnn"], device=DEVICE)
 MODELS = {"ViT": vit, "CNN": cnn}
 MODEL_COLORS = {"ViT": COLORS["vit"], "CNN": COLORS["cnn"]}
 clean_acc = {k: accuracy(m, x_test, y_test, PROFILE.batch_size) for k, m in MODELS.items()}
-print(f"{len(x_test)} {PROFILE.dataset} test images {tuple(x_test.shape[1:])}; clean accuracy "
+print(f"{len(x_test)} {NOUN} {tuple(x_test.shape[1:])}; clean accuracy "
       + ", ".join(f"{k} {a:.1%}" for k, a in clean_acc.items()))
 
 # %% [markdown]
 # ## 2. Occlusion: do ViTs use global context?
+# *~12 min*
 #
 # Naseer et al. split the image into the ViT's patch grid and zero a random fraction of the
 # patches (*PatchDrop*). The same masks go to both models. The idea is one line of tensor code:
@@ -117,9 +117,10 @@ def zero_random_patches(x, ratio, patch, generator):
 
 
 P, RATIOS = KNOBS["masking"]["patch"], KNOBS["masking"]["ratios"]
-x_half = zero_random_patches(x_test[:8], 0.5, P, torch.Generator().manual_seed(0))
-assert torch.equal(x_half, masking.apply_mask(x_test[:8], masking.patch_mask(
-    8, x_test.shape[-1], P, 0.5, torch.Generator().manual_seed(0))))  # the lib does the same
+n_half = min(8, len(x_test))
+x_half = zero_random_patches(x_test[:n_half], 0.5, P, torch.Generator().manual_seed(0))
+assert torch.equal(x_half, masking.apply_mask(x_test[:n_half], masking.patch_mask(
+    n_half, x_test.shape[-1], P, 0.5, torch.Generator().manual_seed(0))))  # the lib does the same
 
 # %% [markdown]
 # A ViT can do something a CNN cannot: *drop* the hidden patches' tokens altogether rather than
@@ -128,14 +129,13 @@ assert torch.equal(x_half, masking.apply_mask(x_test[:8], masking.patch_mask(
 
 # %%
 x_m, y_m = x_test[:KNOBS["masking"]["n_images"]], y_test[:KNOBS["masking"]["n_images"]]
-with timed("patch masking + token drop + CutOut"):
-    mask_acc = masking.masking_curve(MODELS, x_m, y_m, RATIOS, P, seed=PROFILE.seed)
-    drop_acc = masking.token_drop_curve(vit, x_m, y_m, RATIOS, P, seed=PROFILE.seed)
-    cut_sides = KNOBS["masking"]["cutout"]
-    cut_acc = masking.cutout_curve(MODELS, x_m, y_m, cut_sides, seed=PROFILE.seed)
+mask_acc = masking.masking_curve(MODELS, x_m, y_m, RATIOS, P, seed=PROFILE.seed)
+drop_acc = masking.token_drop_curve(vit, x_m, y_m, RATIOS, P, seed=PROFILE.seed)
+cut_sides = KNOBS["masking"]["cutout"]
+cut_acc = masking.cutout_curve(MODELS, x_m, y_m, cut_sides, seed=PROFILE.seed)
 
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), gridspec_kw={"width_ratios": [1.1, 1, 1]})
-axes[0].imshow(torch.cat(list(x_half[:4, 0].cpu()), 1), cmap="gray", vmin=0, vmax=1)
+axes[0].imshow(np.concatenate([to_numpy_image(im) for im in x_half[:4]], 1), cmap="gray", vmin=0, vmax=1)
 axes[0].set_title(f"half of the {P}x{P} patches zeroed")
 axes[0].axis("off")
 for k in MODELS:
@@ -146,13 +146,14 @@ axes[1].set(xlabel="fraction of patches hidden", ylabel="test accuracy", ylim=(0
             title="PatchDrop (same masks)")
 axes[2].set(xlabel="CutOut square side (px)", ylabel="test accuracy", ylim=(0, 1.02),
             title="one random square (CutOut)")
-axes[1].legend(fontsize=10)
+axes[1].legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+axes[2].legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 plt.tight_layout()
 plt.show()
 
 # %%
 mid = [i for i, r in enumerate(RATIOS) if 0 < r < 1]
-kept = {k: float(np.mean([mask_acc[k][i] for i in mid])) / mask_acc[k][0] for k in MODELS}
+kept = {k: float(np.mean([mask_acc[k][i] for i in mid])) / max(mask_acc[k][0], 1e-9) for k in MODELS}
 i50 = RATIOS.index(0.5)
 takeaway(f"with half the patches zeroed the ViT keeps {mask_acc['ViT'][i50]:.0%} and the CNN "
          f"{mask_acc['CNN'][i50]:.0%}; averaged over ratios {RATIOS[mid[0]]}–{RATIOS[mid[-1]]} the "
@@ -185,14 +186,15 @@ CLAIMS.append(verdict.claim_bootstrap(
 
 # %%
 assert all(abs(mask_acc[k][0] - accuracy(m, x_m, y_m)) < 1e-6 for k, m in MODELS.items())  # ratio 0
-assert all(mask_acc[k][-1] < 0.35 for k in MODELS), mask_acc  # nothing left: near chance
-assert all(mask_acc[k][i50] < mask_acc[k][0] for k in MODELS)
+if CHECK_ACC:  # off only in a smoke run (random stand-in weights)
+    assert all(mask_acc[k][-1] < 0.35 for k in MODELS), mask_acc  # nothing left: near chance
+    assert all(mask_acc[k][i50] < mask_acc[k][0] for k in MODELS)
 
 # %% [markdown]
 # ### Try it: the mask-ratio slider
 #
 # One test image, the same random patch order at every ratio (patches are hidden in a fixed order,
-# so a higher ratio hides a superset), and both models' class probabilities. Everything is
+# so a higher ratio hides a superset), and both models' most likely classes. Everything is
 # precomputed; the slider only picks a row.
 
 # %%
@@ -207,19 +209,13 @@ with torch.no_grad():
 
 def show_masking(ratio: float = 0.5) -> None:
     i = slider_ratios.index(round(ratio, 2))
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3), gridspec_kw={"width_ratios": [1, 1.6, 1.6]})
-    axes[0].imshow(demo_masked[i].permute(1, 2, 0).squeeze(-1).cpu(), cmap="gray", vmin=0, vmax=1)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), gridspec_kw={"width_ratios": [1, 1.6, 1.6]})
+    axes[0].imshow(to_numpy_image(demo_masked[i]), cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(f"about {ratio:.0%} of patches hidden")
     axes[0].axis("off")
-    classes = [str(c) for c in range(demo_probs["ViT"].shape[1])] if PROFILE.name == "quick" else None
-    for ax, k in zip(axes[1:], MODELS):
-        if classes:
-            prediction_bars(ax, demo_probs[k][i], y_test[demo_index].item(), classes,
-                            MODEL_COLORS[k], k)
-        else:  # 1,000 ImageNet classes: show the top-5
-            p, c = demo_probs[k][i].topk(5)
-            ax.barh([str(x) for x in c.tolist()], p, color=MODEL_COLORS[k])
-            ax.set_title(f"{k}: top-5 classes")
+    for ax, k in zip(axes[1:], MODELS):  # all classes for digits; the top 5 of 1,000 for ImageNet
+        prediction_bars(ax, demo_probs[k][i], y_test[demo_index].item(), CLASSES, MODEL_COLORS[k], k,
+                        top_k=10 if len(CLASSES) <= 10 else 5)
     plt.tight_layout()
     plt.show()
 
@@ -232,6 +228,7 @@ widgets.slider_explorer(show_masking, ratio=ipywidgets.FloatSlider(
 
 # %% [markdown]
 # ## 3. Frequency: are ViTs less sensitive to high-frequency perturbations?
+# *~20 min (one "your turn")*
 #
 # Yin et al. add a single Fourier basis image $U_{i,j}$ of fixed L2 norm $v$ to every test image,
 # $\tilde x = \operatorname{clip}(x + r\,v\,U_{i,j})$ with a random sign $r = \pm 1$, and plot the
@@ -261,51 +258,68 @@ assert torch.allclose(basis_image(S, 2, 3), fourier.fourier_basis(S, torch.tenso
 # %% [markdown]
 # An $S \times S$ image has $S^2$ frequencies, but $(i, j)$ and $(-i, -j)$ give the same real
 # basis image, so only $(S^2 + 4)/2$ are distinct (514 of 1,024 at 32 px). `fourier.fourier_heatmap`
-# builds all distinct basis images at once and pushes *directions × images* through the model in
-# batches — no Python loop over frequencies. Does batching pay? On a GPU, where one call of
-# thousands of images costs little more than a call of 16, it is what makes the full map
-# affordable. On a CPU every image costs the same arithmetic either way, and past a few dozen
-# images per call the activations fall out of the cache, so the quick profile sends 64 images per
-# call; the cell after the one computing the heat maps times both ways in this run (`scripts/bench_fourier.py` does
-# the full comparison). The full profile evaluates one frequency in 8 per axis of the 224 × 224 grid and says so
-# below. Digits hold almost no fine detail, so we also run the same probe on real photographs
-# (random crops of the scikit-image photos, made grey and 32 px for the digit models): there we
-# have no labels, so the heat map shows the **flip rate**, the fraction of predictions that change.
+# builds the distinct basis images at once and pushes *directions × images* through the model in
+# batches, with no Python loop over frequencies (`scripts/bench_fourier.py` measures what that
+# buys over one call per direction). The full profile evaluates one frequency in 8 per axis of
+# the 224 × 224 grid; the printout before the heat maps says what this run evaluates.
+#
+# ### Your turn: where does the images' energy lie?
+# Before looking at any heat map, ask what the data can tell. Write `my_high_frequency_energy(x,
+# radius)`: the fraction of the images' spectral energy (squared FFT magnitude, after subtracting
+# each image's mean) at radius greater than `radius` from the centre of the shifted spectrum. The
+# printout compares the test images with real photographs (random crops of the scikit-image
+# photos at the same size and channels). Guess first: in the quick profile, can a heat map on
+# 8×8 digit scans upsampled to 32 px say much about high frequencies the training data never
+# contained?
 
 # %%
+def my_high_frequency_energy(x, radius):
+    ...  # your code here: a float in [0, 1]
+    raise NotImplementedError
+
+
 FK = KNOBS["fourier"]
 stride, p_stride, norm = FK["stride"], FK["photo_stride"], FK["norm"]
+lo, hi = FK["low_r"], FK["high_r"]  # the low and high frequency bands compared below
+if PROFILE.smoke:  # a smoke run: a 4 x 4 grid of frequencies, with bands that are not empty on it
+    stride, p_stride, lo, hi = S // 4, S // 4, S / 4, S / 2
 x_f, y_f = x_test[:FK["n_images"]], y_test[:FK["n_images"]]
 x_photo = photo_crops(FK["n_photos"], size=S, channels=x_test.shape[1], seed=PROFILE.seed).to(DEVICE)
-for what, st, n in [("digits", stride, len(x_f)), ("photos", p_stride, len(x_photo))]:
+energy_fn = checks.check_function(my_high_frequency_energy, fourier.high_frequency_energy,
+                                  [(x_test[:16], 4.0), (x_photo[:16], 2.0)],
+                                  name="my_high_frequency_energy", atol=1e-4)
+for r in (S / 16, S / 8, S / 4):
+    print(f"energy beyond radius {r:g}: {NOUN} {energy_fn(x_test, r):.1%}, photos {energy_fn(x_photo, r):.1%}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_high_frequency_energy(x, radius):
+#     x = x - x.mean((-2, -1), keepdim=True)
+#     power = torch.fft.fftshift(torch.fft.fft2(x), dim=(-2, -1)).abs() ** 2
+#     f = torch.arange(x.shape[-1]) - x.shape[-1] // 2
+#     r = torch.sqrt(f[:, None] ** 2 + f[None, :] ** 2).to(x.device)
+#     return (power[..., r > radius].sum() / power.sum()).item()
+# ```
+# </details>
+#
+# Now the heat maps, on the test images (error rate) and on the photos, which have no labels, so
+# their map shows the **flip rate**: the fraction of predictions that change.
+
+# %%
+for what, st, n in [(NOUN, stride, len(x_f)), ("photos", p_stride, len(x_photo))]:
     grid = "all frequencies of" if st == 1 else f"one frequency in {st} per axis of"
     print(f"{what}: {len(fourier.unique_frequencies(S, st))} distinct directions ({grid} the "
           f"{S}x{S} grid) x {n} images, L2 norm {norm:g}")
-with timed("Fourier heat map, digits"):
-    heat_pi = {k: fourier.fourier_heatmap(m, x_f, y_f, norm, stride, FK["batch_size"], PROFILE.seed,
-                                          per_image=True) for k, m in MODELS.items()}
-    heat = {k: v.mean(-1) for k, v in heat_pi.items()}  # (S, S, images) -> the map
-with timed("Fourier heat map, photos"):
-    flips_pi = {k: fourier.fourier_heatmap(m, x_photo, None, norm, p_stride, FK["batch_size"],
-                                           PROFILE.seed, per_image=True) for k, m in MODELS.items()}
-    flips = {k: v.mean(-1) for k, v in flips_pi.items()}
+heat_pi = {k: fourier.fourier_heatmap(m, x_f, y_f, norm, stride, FK["batch_size"], PROFILE.seed,
+                                      per_image=True) for k, m in MODELS.items()}
+heat = {k: v.mean(-1) for k, v in heat_pi.items()}  # (S, S, images) -> the map
+flips_pi = {k: fourier.fourier_heatmap(m, x_photo, None, norm, p_stride, FK["batch_size"],
+                                       PROFILE.seed, per_image=True) for k, m in MODELS.items()}
+flips = {k: v.mean(-1) for k, v in flips_pi.items()}
 
-# %%
-# Batched vs one forward call per direction: the same map (asserted), timed in this run on every
-# 4th frequency per axis for the CNN.
-runs = {}
-for label, per_call in [("batched", None), ("one call per direction", 1)]:
-    t0 = time.perf_counter()
-    hm = fourier.fourier_heatmap(MODELS["CNN"], x_f, y_f, norm, 4, FK["batch_size"], PROFILE.seed,
-                                 directions_per_call=per_call)
-    runs[label] = (time.perf_counter() - t0, hm.nan_to_num(-1))
-assert torch.equal(runs["batched"][1], runs["one call per direction"][1])
-speedup = runs["one call per direction"][0] / runs["batched"][0]
-takeaway(f"the same map both ways; batching took 1/{speedup:.2f} of the per-direction time in this run. "
-         "One timing on a shared CPU is not a finding: re-run the cell and the ratio moves by tens "
-         "of percent (scripts/bench_fourier.py repeats it).")
 
-# %%
 def heat_panels(maps: dict, what: str, axes, stride: int) -> None:
     """Heat map per model (shared colour scale) and ViT minus CNN; evaluated frequencies only."""
     f = fourier.centred_frequencies(S)[::stride]
@@ -323,18 +337,18 @@ def heat_panels(maps: dict, what: str, axes, stride: int) -> None:
 
 
 fig, axes = plt.subplots(2, 3, figsize=(15, 9))
-heat_panels(heat, "error rate, digits", axes[0], stride)
+heat_panels(heat, f"error rate, {NOUN}", axes[0], stride)
 heat_panels(flips, "flip rate, photos", axes[1], p_stride)
 plt.tight_layout()
 plt.show()
 
 # %%
-lo, hi = FK["low_r"], FK["high_r"]
+TEST, PHOTO = f"{NOUN} error", "photo flips"
 band = {name: {k: (fourier.band_mean(v, 0.5, lo), fourier.band_mean(v, hi)) for k, v in maps.items()}
-        for name, maps in [("digits error", heat), ("photo flips", flips)]}
+        for name, maps in [(TEST, heat), (PHOTO, flips)]}
 print(pd.DataFrame({(name, k): {f"low (0 < r ≤ {lo:g})": b[0], f"high (r ≥ {hi:g})": b[1]}
                     for name, bm in band.items() for k, b in bm.items()}).round(3).to_string())
-energy = {"digits": fourier.high_frequency_energy(x_test, lo),
+energy = {"test": fourier.high_frequency_energy(x_test, lo),
           "photos": fourier.high_frequency_energy(x_photo, lo)}
 r_map = fourier.radius_map(S)
 
@@ -347,35 +361,38 @@ def band_per_image(per_image_map, r_min=0.0, r_max=float("inf")):
 
 bands = {name: {k: {b: band_per_image(v, *rng) for b, rng in [("low", (0.5, lo)), ("high", (hi,))]}
                 for k, v in maps.items()}
-         for name, maps in [("digits error", heat_pi), ("photo flips", flips_pi)]}
+         for name, maps in [(TEST, heat_pi), (PHOTO, flips_pi)]}
 for name in bands:
     print(f"{name}, ViT - CNN (paired bootstrap over {len(bands[name]['ViT']['low'])} images): "
           + "; ".join(f"{b} band {boot(bands[name]['ViT'][b], bands[name]['CNN'][b])}" for b in ("low", "high")))
-takeaway(f"high band: photo flips ViT {band['photo flips']['ViT'][1]:.0%} vs CNN "
-         f"{band['photo flips']['CNN'][1]:.0%}, digits error {band['digits error']['ViT'][1]:.0%} vs "
-         f"{band['digits error']['CNN'][1]:.0%}; low band: the ViT is the *more* sensitive one on both "
-         f"({band['photo flips']['ViT'][0]:.0%} vs {band['photo flips']['CNN'][0]:.0%} flips, "
-         f"{band['digits error']['ViT'][0]:.0%} vs {band['digits error']['CNN'][0]:.0%} error). "
-         f"Only {energy['digits']:.1%} of the digits' energy lies beyond radius {lo:g} "
+takeaway(f"high band: photo flips ViT {band[PHOTO]['ViT'][1]:.0%} vs CNN "
+         f"{band[PHOTO]['CNN'][1]:.0%}, {TEST} {band[TEST]['ViT'][1]:.0%} vs "
+         f"{band[TEST]['CNN'][1]:.0%}; low band: the ViT is the *more* sensitive one on both "
+         f"({band[PHOTO]['ViT'][0]:.0%} vs {band[PHOTO]['CNN'][0]:.0%} flips, "
+         f"{band[TEST]['ViT'][0]:.0%} vs {band[TEST]['CNN'][0]:.0%} error). "
+         f"Only {energy['test']:.1%} of the {NOUN}' energy lies beyond radius {lo:g} "
          f"(photos: {energy['photos']:.0%})."
          if all(band[n]["ViT"][0] > band[n]["CNN"][0] for n in band) else
-         f"high band: photo flips ViT {band['photo flips']['ViT'][1]:.0%} vs CNN "
-         f"{band['photo flips']['CNN'][1]:.0%}; low band ViT vs CNN: photo flips "
-         f"{band['photo flips']['ViT'][0]:.0%} vs {band['photo flips']['CNN'][0]:.0%}, digits error "
-         f"{band['digits error']['ViT'][0]:.0%} vs {band['digits error']['CNN'][0]:.0%}.")
+         f"high band: photo flips ViT {band[PHOTO]['ViT'][1]:.0%} vs CNN "
+         f"{band[PHOTO]['CNN'][1]:.0%}; low band ViT vs CNN: photo flips "
+         f"{band[PHOTO]['ViT'][0]:.0%} vs {band[PHOTO]['CNN'][0]:.0%}, {TEST} "
+         f"{band[TEST]['ViT'][0]:.0%} vs {band[TEST]['CNN'][0]:.0%}. {energy['test']:.1%} of the "
+         f"{NOUN}' energy lies beyond radius {lo:g} (photos: {energy['photos']:.0%}).")
 
 # %% [markdown]
 # The paper's claim is about natural images, so the **photo** flips are the fair test and the one
-# that gets a verdict; the digits hold almost no high-frequency energy (printed above), so their
-# row is shown as a measurement only. Note the other half of the picture: the paper's claim says
-# nothing about low frequencies, and there our ViT is the more sensitive model.
+# that gets a verdict. In the quick profile the digits hold almost no high-frequency energy
+# (printed above), so their row is a measurement only; in the full profile the test images are
+# photographs too, and the verdict stays on the scikit-image photos so that both profiles judge the
+# same kind of row. Note the other half of the picture: the paper's claim says nothing about low
+# frequencies; the table above shows which model is more sensitive there.
 
 # %%
 CLAIMS.append(verdict.claim_bootstrap(
     "02-high-frequency-photos", "02",
     f"ViT flip rate under high-frequency Fourier noise (r >= {hi:g}) - CNN's < 0, photos",
     "Paul & Chen 2022 (AAAI), Fig. 5 (Fourier heat maps, ViT-L/16 vs BiT-m r101x3)",
-    bands["photo flips"]["ViT"]["high"], bands["photo flips"]["CNN"]["high"], direction="less"))
+    bands[PHOTO]["ViT"]["high"], bands[PHOTO]["CNN"]["high"], direction="less"))
 
 # %%
 for maps in (heat, flips):
@@ -384,7 +401,8 @@ for maps in (heat, flips):
         assert ((v[ok] >= 0) & (v[ok] <= 1)).all()
         assert torch.equal(v[1:, 1:].isnan(), v[1:, 1:].flip(0, 1).isnan())
         assert torch.allclose(v[1:, 1:].nan_to_num(), v[1:, 1:].flip(0, 1).nan_to_num())  # (i,j)~(-i,-j)
-assert energy["digits"] < energy["photos"]  # photos carry the high frequencies digits lack
+if PROFILE.dataset == "digits":
+    assert energy["test"] < energy["photos"]  # photos carry the high frequencies digits lack
 
 # %% [markdown]
 # ### Low-pass and high-pass filtered images
@@ -396,13 +414,12 @@ assert energy["digits"] < energy["photos"]  # photos carry the high frequencies 
 # %%
 cutoffs = list(FK["cutoffs"])
 x_p, y_p = x_test[:FK["n_filter"]], y_test[:FK["n_filter"]]
-with timed("low/high-pass filtering"):
-    low_acc = {k: fourier.filtered_accuracy(m, x_p, y_p, cutoffs, "low") for k, m in MODELS.items()}
-    high_acc = {k: fourier.filtered_accuracy(m, x_p, y_p, cutoffs, "high") for k, m in MODELS.items()}
+low_acc = {k: fourier.filtered_accuracy(m, x_p, y_p, cutoffs, "low") for k, m in MODELS.items()}
+high_acc = {k: fourier.filtered_accuracy(m, x_p, y_p, cutoffs, "high") for k, m in MODELS.items()}
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6), gridspec_kw={"width_ratios": [1.2, 1, 1]})
 r_show = cutoffs[1]
-strip = torch.cat([x_test[0, 0], fourier.low_pass(x_test[:1], r_show)[0, 0],
-                   fourier.high_pass(x_test[:1], r_show)[0, 0]], 1).cpu()
+strip = np.concatenate([to_numpy_image(im[0]) for im in (x_test[:1], fourier.low_pass(x_test[:1], r_show),
+                                                         fourier.high_pass(x_test[:1], r_show))], 1)
 axes[0].imshow(strip, cmap="gray", vmin=0, vmax=1)
 axes[0].set_title(f"original · low-pass · high-pass (r = {r_show})")
 axes[0].axis("off")
@@ -411,7 +428,7 @@ for k in MODELS:
     axes[2].plot(cutoffs, high_acc[k], "o-", color=MODEL_COLORS[k], label=k)
 axes[1].set(xlabel="keep radius ≤", ylabel="accuracy", ylim=(0, 1.02), title="low-pass")
 axes[2].set(xlabel="remove radius ≤", ylabel="accuracy", ylim=(0, 1.02), title="high-pass")
-axes[1].legend()
+axes[2].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.tight_layout()
 plt.show()
 takeaway(f"keeping only radius ≤ {cutoffs[0]}: ViT {low_acc['ViT'][0]:.0%}, CNN "
@@ -419,27 +436,30 @@ takeaway(f"keeping only radius ≤ {cutoffs[0]}: ViT {low_acc['ViT'][0]:.0%}, CN
          f"CNN {high_acc['CNN'][1]:.0%}.")
 
 # %%
-assert all(low_acc[k][-1] > accuracy(m, x_p, y_p) - 0.1 for k, m in MODELS.items())  # a wide low-pass ≈ the image
-assert all(high_acc[k][-1] < 0.5 for k in MODELS)  # no shape left: near chance
+if CHECK_ACC:
+    assert all(low_acc[k][-1] > accuracy(m, x_p, y_p) - 0.1 for k, m in MODELS.items())  # a wide low-pass ≈ the image
+    assert all(high_acc[k][-1] < 0.5 for k in MODELS)  # no shape left: near chance
 
 # %% [markdown]
 # ### Try it: pick a frequency and a norm
 #
-# The perturbed image for one test digit at any $(i, j)$ and norm, with both models' predictions
-# (precomputed for every distinct frequency at two norms) and where the frequency sits on the
-# heat maps.
+# The perturbed image for one test image at any evaluated $(i, j)$ and norm, with both models'
+# predictions (precomputed for every distinct frequency at two norms) and where the frequency sits
+# on the heat maps.
 
 # %%
 demo_norms = [norm, norm * 2]
 freqs = fourier.unique_frequencies(S, stride)
 x_demo = x_f[:1]
-with timed("Fourier slider precompute"), torch.no_grad():
+with torch.no_grad():
     basis = fourier.fourier_basis(S, freqs).to(DEVICE)
     demo_pred = {k: torch.stack([torch.cat([m(fourier.perturb(x_demo, basis[i:i + 512], v,
                  torch.ones(len(basis[i:i + 512]), 1, x_demo.shape[1], device=DEVICE))[:, 0])
                  .argmax(1) for i in range(0, len(basis), 512)]) for v in demo_norms]).cpu()
                  for k, m in MODELS.items()}
 slot = {tuple(f.tolist()): n for n, f in enumerate(freqs)} | {tuple((-f).tolist()): n for n, f in enumerate(freqs)}
+ij_max = S // 2 - stride  # the largest evaluated frequency per axis below the Nyquist
+demo_ij = (min(stride, ij_max), min(2 * stride, ij_max))
 
 
 def show_frequency(i: int, j: int, norm_index: int = 0) -> None:
@@ -451,32 +471,35 @@ def show_frequency(i: int, j: int, norm_index: int = 0) -> None:
     v = demo_norms[norm_index]
     img = fourier.perturb(x_demo, fourier.fourier_basis(S, torch.tensor([key])).to(DEVICE), v,
                           torch.ones(1, 1, x_demo.shape[1], device=DEVICE))[0, 0]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
-    axes[0].imshow(img.permute(1, 2, 0).squeeze(-1).cpu(), cmap="gray", vmin=0, vmax=1)
-    preds = ", ".join(f"{k} says {demo_pred[k][norm_index, slot[key]].item()}" for k in MODELS)
-    axes[0].set_title(f"({i}, {j}), norm {v:g}: {preds}", fontsize=10)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    axes[0].imshow(to_numpy_image(img), cmap="gray", vmin=0, vmax=1)
+    preds = ", ".join(f"{k}: {CLASSES[demo_pred[k][norm_index, slot[key]].item()][:12]}" for k in MODELS)
+    axes[0].set_title(f"({i}, {j}), norm {v:g}\n{preds}", fontsize=10)
     axes[0].axis("off")
     for ax, k in zip(axes[1:], MODELS):
-        ax.imshow(heat[k][::stride, ::stride], cmap="viridis", vmin=0, vmax=1,
-                  extent=[-S // 2, S // 2, S // 2, -S // 2])
+        im = ax.imshow(heat[k][::stride, ::stride], cmap="viridis", vmin=0, vmax=1,
+                       extent=[-S // 2, S // 2, S // 2, -S // 2])
         ax.plot(key[1], key[0], "o", mfc="none", mec="white", ms=12, mew=2)
-        ax.set_title(f"{k} heat map (norm {norm:g}): {heat[k][(key[0] + S // 2) % S, (key[1] + S // 2) % S]:.0%} error")
+        ax.set_title(f"{k} heat map (norm {norm:g}):\n"
+                     f"{heat[k][(key[0] + S // 2) % S, (key[1] + S // 2) % S]:.0%} error here", fontsize=10)
+    plt.colorbar(im, ax=axes[2], fraction=0.046, label="error rate")
     plt.tight_layout()
     plt.show()
 
 
-show_frequency(stride, 2 * stride, 0)
+show_frequency(*demo_ij, 0)
 
 # %%
 widgets.slider_explorer(
     show_frequency,
-    i=ipywidgets.IntSlider(value=stride, min=-(S // 2), max=S // 2 - stride, step=stride, description="i"),
-    j=ipywidgets.IntSlider(value=2 * stride, min=-(S // 2), max=S // 2 - stride, step=stride, description="j"),
+    i=ipywidgets.IntSlider(value=demo_ij[0], min=-(S // 2), max=ij_max, step=stride, description="i"),
+    j=ipywidgets.IntSlider(value=demo_ij[1], min=-(S // 2), max=ij_max, step=stride, description="j"),
     norm_index=ipywidgets.Dropdown(options=[(f"{v:g}", n) for n, v in enumerate(demo_norms)],
                                    value=0, description="L2 norm"))
 
 # %% [markdown]
 # ## 4. Loss landscape: is the ViT's minimum flatter?
+# *~15 min (one "your turn")*
 #
 # Li et al. plot the loss along random directions in *weight* space, $L(\theta + \alpha d)$. Raw
 # random directions are meaningless across architectures because layers have different scales, so
@@ -502,18 +525,15 @@ assert torch.allclose(d.flatten(1).norm(dim=1), w.flatten(1).norm(dim=1), rtol=1
 
 # %%
 LK = KNOBS["landscape"]
-N_DIRS = max(LK["n_dirs"], 6)  # random directions per model: their spread is the uncertainty
+N_DIRS = LK["n_dirs"]  # random directions per model: their spread is the uncertainty
 x_l, y_l = x_test[:LK["n_images"]], y_test[:LK["n_images"]]
 alphas = torch.linspace(-LK["span"], LK["span"], LK["alphas_1d"])
 grid2 = torch.linspace(-LK["span"], LK["span"], LK["grid_2d"])
-with timed("loss landscape (1-D + 2-D)"):
-    curves = {k: landscape.landscape_1d(m, x_l, y_l, alphas, N_DIRS, PROFILE.seed) for k, m in MODELS.items()}
-    surfaces = {k: landscape.landscape_2d(m, x_l, y_l, grid2, PROFILE.seed) for k, m in MODELS.items()}
-    curves_batch_bn = landscape.landscape_1d(cnn, x_l, y_l, alphas, N_DIRS, PROFILE.seed, bn_mode="batch")
-sharp = {k: landscape.sharpness(alphas, c, LK["fit_span"]) for k, c in curves.items()}
-sharp_batch = landscape.sharpness(alphas, curves_batch_bn, LK["fit_span"])
+curves = {k: landscape.landscape_1d(m, x_l, y_l, alphas, N_DIRS, PROFILE.seed) for k, m in MODELS.items()}
+surfaces = {k: landscape.landscape_2d(m, x_l, y_l, grid2, PROFILE.seed) for k, m in MODELS.items()}
+curves_batch_bn = landscape.landscape_1d(cnn, x_l, y_l, alphas, N_DIRS, PROFILE.seed, bn_mode="batch")
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
 for k in MODELS:
     for n, c in enumerate(curves[k]):
         axes[0].plot(alphas, c, color=MODEL_COLORS[k], alpha=0.8, label=k if n == 0 else None)
@@ -521,7 +541,7 @@ for n, c in enumerate(curves_batch_bn):
     axes[0].plot(alphas, c, "--", color=COLORS["cnn"], alpha=0.6, label="CNN, BN batch stats" if n == 0 else None)
 axes[0].set(xlabel="α (filter-normalised direction)", ylabel="cross-entropy", yscale="log",
             title=f"1-D, {N_DIRS} random directions, eval mode")
-axes[0].legend(fontsize=10)
+axes[0].legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
 log_surf = {k: s.log10() for k, s in surfaces.items()}  # losses span decades: log scale
 levels = np.linspace(min(float(s.min()) for s in log_surf.values()),
                      max(float(s.max()) for s in log_surf.values()), 13)
@@ -533,7 +553,46 @@ plt.colorbar(cs, ax=axes[2], label="log10 cross-entropy")
 plt.tight_layout()
 plt.show()
 
+# %% [markdown]
+# ### Your turn: is it BatchNorm? A sharpness number in both modes
+# Which minimum is flatter? Summarise each curve by its curvature. Write `my_sharpness(alphas,
+# losses, span)`: fit $c_0 + c_1\alpha + c_2\alpha^2$ by least squares to the points with
+# $|\alpha| \le$ `span` and return $c_2$ averaged over the rows of `losses`. The printout compares
+# the CNN's curvature with running vs batch BatchNorm statistics. Guess before you run it: does
+# the answer to "is the ViT flatter?" depend on the mode?
+
 # %%
+def my_sharpness(alphas, losses, span):
+    ...  # your code here: a float
+    raise NotImplementedError
+
+
+sharpness_fn = checks.check_function(
+    my_sharpness, landscape.sharpness,
+    [(alphas, curves["CNN"], LK["fit_span"]), (alphas, curves["ViT"], 1.0)], name="my_sharpness",
+    atol=1e-4)
+print(f"CNN curvature: eval mode {sharpness_fn(alphas, curves['CNN'], LK['fit_span']):.2f}, batch "
+      f"statistics {sharpness_fn(alphas, curves_batch_bn, LK['fit_span']):.2f}; ViT (no BatchNorm) "
+      f"{sharpness_fn(alphas, curves['ViT'], LK['fit_span']):.2f}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_sharpness(alphas, losses, span):
+#     a = torch.as_tensor(alphas, dtype=torch.float64)
+#     sel = a.abs() <= span + 1e-9
+#     A = torch.stack([torch.ones_like(a[sel]), a[sel], a[sel] ** 2], 1)
+#     rows = torch.as_tensor(losses, dtype=torch.float64).reshape(-1, len(a))[:, sel]
+#     return torch.linalg.lstsq(A, rows.T).solution[2].mean().item()
+# ```
+# </details>
+#
+# The reveal: the same curvature per direction, and a verdict for each BatchNorm mode.
+
+# %%
+sharp = {k: landscape.sharpness(alphas, c, LK["fit_span"]) for k, c in curves.items()}
+sharp_batch = landscape.sharpness(alphas, curves_batch_bn, LK["fit_span"])
 loss0 = {k: float(curves[k][0, len(alphas) // 2]) for k in MODELS}
 per_dir = {k: np.array([landscape.sharpness(alphas, c[i:i + 1], LK["fit_span"]) for i in range(N_DIRS)])
            for k, c in [*curves.items(), ("CNN, batch stats", curves_batch_bn)]}
@@ -561,16 +620,16 @@ for mode, cnn_key in [("eval-mode BatchNorm", "CNN"), ("batch-statistics BatchNo
 
 # %%
 eps_curve, steps_curve = [2 / 255, 8 / 255], 2 * PROFILE.attack_steps
-with timed("PGD attack-loss curves"):
-    attack_loss = {(k, e): attacks.pgd_loss_curve(m, x_l, y_l, e, steps_curve, seed=PROFILE.seed)
-                   for k, m in MODELS.items() for e in eps_curve}
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+attack_loss = {(k, e): attacks.pgd_loss_curve(m, x_l, y_l, e, steps_curve, seed=PROFILE.seed)
+               for k, m in MODELS.items() for e in eps_curve}
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.6))
 for ax, e in zip(axes, eps_curve):
     for k in MODELS:
         ax.plot(range(steps_curve + 1), attack_loss[k, e], "o-", ms=3, color=MODEL_COLORS[k], label=k)
-    ax.set(xlabel="PGD step", ylabel="cross-entropy of the attacked batch", yscale="log",
+    ax.set(xlabel="PGD step", ylabel="cross-entropy of the attacked batch", ylim=(0, None),
            title=f"attack loss, L∞ ε = {e * 255:.0f}/255 ({len(x_l)} images)")
-    ax.legend()
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.tight_layout()
 plt.show()
 late = {key: float(c[-1] / c[steps_curve // 2]) for key, c in attack_loss.items()}
@@ -584,10 +643,12 @@ takeaway("mean attack loss gained over the second half of the steps: " + ", ".jo
 for k, m in MODELS.items():
     with torch.no_grad():
         assert abs(loss0[k] - F.cross_entropy(m(x_l), y_l).item()) < 1e-4  # α = 0 is the model
-    assert curves[k][:, [0, -1]].min() > loss0[k]  # a minimum: loss rises in both directions
+    if CHECK_ACC:  # a trained model sits in a minimum; random stand-in weights need not
+        assert curves[k][:, [0, -1]].min() > loss0[k]  # loss rises in both directions
 
 # %% [markdown]
 # ## 5. Attention: local and global heads
+# *~15 min (one "your turn")*
 #
 # timm computes attention with a fused kernel that never materialises the softmax;
 # `tutorial_lib.attribution.attention` switches each block's `attn.fused_attn` off (the outputs stay the same)
@@ -595,24 +656,61 @@ for k, m in MODELS.items():
 # pixels, between a query patch and the patches it attends to, weighted by attention (Dosovitskiy
 # et al., fig. 7): a head that looks only at its neighbourhood has a small distance; a head that
 # spreads its attention evenly over the image has the *uniform* distance.
+#
+# ### Your turn: mean attention distance from weights
+# Given patch-to-patch attention `attn` of shape (heads, T, T) over a `g` × `g` grid of
+# `patch`-pixel patches (row-major, no class token), return each head's mean attention distance
+# in pixels: for every query, $\sum_k a_{qk}\,\lVert p_q - p_k \rVert$, averaged over queries.
+# Check your function on uniform attention: what distance does a head that looks everywhere have?
+# That number is the yardstick for "local" in the figure after it.
+
+# %%
+def my_attention_distance(attn, g, patch):
+    ...  # your code here: a (heads,) tensor
+    raise NotImplementedError
+
+
+gh, gw, patch = attention.patch_grid(vit)
+rand_attn = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(0)).softmax(-1)
+uniform_attn = torch.full((1, gh * gw, gh * gw), 1 / (gh * gw))
+distance_fn = checks.check_function(
+    my_attention_distance, solutions.attention_distance,
+    [(rand_attn, 4, 4), (uniform_attn, gh, patch)], name="my_attention_distance", atol=1e-4)
+print(f"uniform attention on this ViT's {gh}x{gw} grid of {patch}-px patches: "
+      f"{distance_fn(uniform_attn, gh, patch).item():.2f} px")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# def my_attention_distance(attn, g, patch):
+#     r, c = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
+#     pos = torch.stack([r.flatten(), c.flatten()], 1).float() * patch
+#     dist = torch.cdist(pos, pos)  # (T, T) pixels between patch centres
+#     return (attn * dist).sum(-1).mean(-1)
+# ```
+# </details>
+#
+# The reveal: every head of every layer of the kit's ViT, against the uniform distance.
 
 # %%
 AK = KNOBS["attention"]
 x_a = x_test[:AK["n_images"]]
-with timed("attention distance + rollout"):
-    weights = attention.attention_weights(vit, x_a[:AK["n_show"]])
-    mad = attention.mean_attention_distance(vit, x_a)  # (layers, heads), pixels
-    rollout = attention.rollout_map(vit, x_a[:AK["n_show"]])
+n_att = min(AK["n_show"], len(x_a))
+weights = attention.attention_weights(vit, x_a[:n_att])
+mad = attention.mean_attention_distance(vit, x_a)  # (layers, heads), pixels
+rollout = attention.rollout_map(vit, x_a[:n_att])
 uniform = attention.uniform_attention_distance(vit)
 layers, heads = mad.shape
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(9, 4))
 for h in range(heads):
     ax.scatter(np.arange(1, layers + 1), mad[:, h], color=COLORS["vit"], alpha=0.7,
                label="one head" if h == 0 else None)
 ax.axhline(uniform, color="gray", ls="--", label=f"uniform attention ({uniform:.1f} px)")
-ax.set(xlabel="layer", ylabel="mean attention distance (px)", ylim=(0, None),
+ax.set(xlabel="layer", ylabel="mean attention distance (px)", ylim=(0, 1.1 * max(uniform, float(mad.max()))),
        title=f"{vit.name}: every head of every layer")
-ax.legend()
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+plt.tight_layout()
 plt.show()
 
 # %%
@@ -621,7 +719,6 @@ early = max(1, layers // 3)
 takeaway(f"head distances range {mad.min():.1f}–{mad.max():.1f} px (uniform: {uniform:.1f}); "
          f"{int(local[:early].sum())} of {early * heads} heads in the first {early} layer(s) are local "
          f"(< half the uniform distance).")
-gh, gw, patch = attention.patch_grid(vit)
 with torch.no_grad():  # per image: (images, layers, heads) distances, for a bootstrap over images
     per_img = attention.distance_from_weights(attention.attention_weights(vit, x_a), gh, gw, patch,
                                               attention.vit_net(vit).num_prefix_tokens)
@@ -640,7 +737,7 @@ CLAIMS.append(verdict.claim_bootstrap(
     stat=lambda v: float(v.mean(0)[-1].min()), direction="greater", threshold=0.5 * uniform))
 
 # %%
-assert weights.shape[:3] == (layers, AK["n_show"], heads)
+assert weights.shape[:3] == (layers, n_att, heads)
 assert torch.allclose(weights.sum(-1), torch.ones_like(weights.sum(-1)), atol=1e-4)  # softmax rows
 diagonal = x_test.shape[-1] * 2 ** 0.5
 assert ((mad >= 0) & (mad <= diagonal)).all()
@@ -649,41 +746,50 @@ assert torch.allclose(rollout.sum((1, 2)), torch.ones(len(rollout), device=rollo
 # %% [markdown]
 # ### Attention maps and rollout
 #
-# What does the read-out attend to? For a class-token ViT it is the class token's query; our digit
-# ViT averages its patch tokens, so we average the patch queries. *Attention rollout* (Abnar &
-# Zuidema) multiplies the layers' head-averaged attention (plus the residual connection) to trace
-# how much each input patch contributes to the output. Pick a layer and head below.
+# What does the read-out attend to? For a class-token ViT (the full profile's ViT-S/16) it is the
+# class token's query; the quick profile's digit ViT averages its patch tokens, so we average the
+# patch queries. *Attention rollout* (Abnar & Zuidema) multiplies the layers' head-averaged
+# attention (plus the residual connection) to trace how much each input patch contributes to the
+# output. Each row has its own colour bar: the share of attention (or of rollout) on each patch;
+# a uniform map would sit at 1/(number of patches) everywhere. Pick a layer and head below.
 
 # %%
 readout = attention.readout_attention(weights, vit).cpu()  # (layers, N, heads, gh, gw)
 
 
-def overlay(ax, img, amap, title):
-    ax.imshow(img.permute(1, 2, 0).squeeze(-1).cpu(), cmap="gray", vmin=0, vmax=1)
+def overlay(ax, img, amap, title, vmax):
+    ax.imshow(to_numpy_image(img), cmap="gray", vmin=0, vmax=1)
     up = F.interpolate(amap[None, None].float(), size=img.shape[-2:], mode="nearest")[0, 0]
-    ax.imshow(up, cmap="inferno", alpha=0.45)
+    im = ax.imshow(up, cmap="inferno", alpha=0.55, vmin=0, vmax=vmax)
     ax.set_title(title, fontsize=10)
     ax.axis("off")
+    return im
 
 
 def show_attention(layer: int = 0, head: int = -1) -> None:
-    fig, axes = plt.subplots(2, AK["n_show"], figsize=(1.9 * AK["n_show"], 4.2))
-    for n in range(AK["n_show"]):
-        amap = readout[layer, n].mean(0) if head < 0 else readout[layer, n, head]
-        overlay(axes[0, n], x_a[n], amap, f"layer {layer + 1}, {'mean' if head < 0 else f'head {head + 1}'}")
-        overlay(axes[1, n], x_a[n], rollout[n].cpu(), "rollout")
-    plt.tight_layout()
+    fig, axes = plt.subplots(2, n_att, figsize=(2.0 * n_att + 1.2, 4.4), squeeze=False)
+    maps = [readout[layer, n].mean(0) if head < 0 else readout[layer, n, head] for n in range(n_att)]
+    rows = [(maps, f"layer {layer + 1}, {'mean' if head < 0 else f'head {head + 1}'}", "attention share"),
+            ([rollout[n].cpu() for n in range(n_att)], "rollout", "rollout share")]
+    for r, (row_maps, title, label) in enumerate(rows):
+        vmax = max(float(a.max()) for a in row_maps)
+        for n in range(n_att):
+            im = overlay(axes[r, n], x_a[n], row_maps[n], title, vmax)
+        fig.colorbar(im, ax=axes[r].tolist(), fraction=0.03, pad=0.02, label=label)
     plt.show()
 
 
 show_attention(0, -1)
 read_dist = attention.distance_from_weights(weights, gh, gw, patch,
                                             attention.vit_net(vit).num_prefix_tokens)  # (L, N, H)
+near_uniform = float(read_dist[0].mean(0).min()) > 0.8 * uniform
 takeaway(f"layer-1 heads attend at {read_dist[0].mean(0).min():.1f}–{read_dist[0].mean(0).max():.1f} px "
-         f"on these {AK['n_show']} images, against {uniform:.1f} px for uniform attention: the maps are "
-         "close to uniform, so the overlays show little structure. Dosovitskiy et al. (Fig. 7) find "
-         "local heads in the lowest layers of ViTs pre-trained at scale; the full profile's "
-         "pretrained ViT lets you check.")
+         f"on these {n_att} images, against {uniform:.1f} px for uniform attention: "
+         + ("the maps are close to uniform, so the overlays show little structure. Dosovitskiy et al. "
+            "(Fig. 7) find local heads in the lowest layers of ViTs pre-trained at scale (open "
+            "exercise 2)." if near_uniform else
+            "some layer-1 heads look well below the uniform distance, as Dosovitskiy et al. (Fig. 7) "
+            "find in the lowest layers of ViTs pre-trained at scale."))
 
 # %%
 widgets.slider_explorer(
@@ -694,6 +800,7 @@ widgets.slider_explorer(
 
 # %% [markdown]
 # ## 6. Verdicts: the tutorial's attribution claims against this run
+# *~10 min*
 
 # %%
 table = pd.DataFrame([{"claim": c.claim, "source": c.source, "kit": f"{c.kit_value:+.3g}",
@@ -706,20 +813,15 @@ print(f"{len(CLAIMS)} claims in the {PROFILE.name} profile ({vit.name} vs {cnn.n
       + ", ".join(f"{n} {v}" for v, n in tally.items()) + ".")
 
 # %% [markdown]
-# Where the miniature disagrees, the likely reasons are testable: **image content** (digits
-# upsampled from 8×8 pixels hold almost no high frequencies, so the digit heat maps probe
-# directions the models never had to use — the photo flips are the fairer test; exercise 2),
-# **scale of pre-training** (local attention heads emerge from large-scale pre-training on
-# natural images — the full profile's ViT-S/16 can test this; exercise 5), and **BatchNorm mode**
-# (the CNN's curvature, and so the landscape verdict, depends on whether BatchNorm uses running or
-# batch statistics: both get a verdict in section 4; exercise 3). An *inconclusive* verdict is an
-# honest answer: the line under it says roughly how many more images (or directions) would decide.
-
-# %%
-timing = pd.DataFrame(TIMES).T.round(1)
-timing.loc["total"] = timing.sum()
-print(timing.to_string())
-print(f"{torch.get_num_threads()} CPU thread(s), device {DEVICE}; CPU time sums all threads.")
+# Where the miniature disagrees, the likely reasons are testable: **image content** (in the quick
+# profile, digits upsampled from 8×8 pixels hold almost no high frequencies, so the digit heat maps
+# probe directions the models never had to use — the photo flips are the fairer test; the "your
+# turn" of §3), **scale of pre-training** (local attention heads emerge from large-scale
+# pre-training on natural images — the full profile's ViT-S/16 can test this; open exercise 2),
+# and **BatchNorm mode** (the CNN's curvature, and so the landscape verdict, depends on whether
+# BatchNorm uses running or batch statistics: both get a verdict in section 4; the "your turn" of
+# §4). An *inconclusive* verdict is an honest answer: the line under it says roughly how many more
+# images (or directions) would decide.
 
 # %% [markdown]
 # ## Summary
@@ -730,16 +832,15 @@ print(f"{torch.get_num_threads()} CPU thread(s), device {DEVICE}; CPU time sums 
 #   model at once; what they show depends on the data's spectrum as much as on the model.
 # - **Loss landscapes** need filter-normalised directions to compare architectures, and a stated
 #   BatchNorm mode.
-# - **Attention distance** tells local from global heads; at our scale we compare it with the
-#   uniform-attention distance before calling a head local.
+# - **Attention distance** tells local from global heads; compare it with the uniform-attention
+#   distance before calling a head local.
 # - Check the **attack** as well as the model: the PGD loss curve shows whether the attack converged.
 # - Every verdict carries a 95% interval (paired bootstrap over images, or the spread over random
 #   directions); a gap between two point estimates is not a finding on its own.
-#
-# Next: **03** asks whether the robustness a pretrained model has survives fine-tuning.
 
 # %% [markdown]
-# ## Exercises
+# ## More exercises
+# *~15 min*
 #
 # Replace `raise NotImplementedError` with your code and re-run the cell: the checker compares
 # your function with the reference. Until then the notebook continues with the reference.
@@ -750,12 +851,15 @@ print(f"{torch.get_num_threads()} CPU thread(s), device {DEVICE}; CPU time sums 
 
 # %%
 def my_fourier_basis(size, i, j):
-    raise NotImplementedError  # your code here: a (size, size) float tensor
+    ...  # your code here: a (size, size) float tensor
+    raise NotImplementedError
 
 
 fourier_basis_fn = checks.check_function(
-    my_fourier_basis, lambda s, i, j: fourier.fourier_basis(s, torch.tensor([[i, j]]))[0],
-    [(8, 1, 2), (32, -3, 5), (32, 16, 0)], name="my_fourier_basis", atol=1e-5)
+    my_fourier_basis, solutions.fourier_basis_image, [(8, 1, 2), (32, -3, 5), (32, 16, 0)],
+    name="my_fourier_basis", atol=1e-5)
+print("the cosine and the FFT give the same image at (3, 5):",
+      torch.allclose(fourier_basis_fn(S, 3, 5), basis_image(S, 3, 5), atol=1e-5))
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -768,105 +872,26 @@ fourier_basis_fn = checks.check_function(
 # ```
 # </details>
 #
-# ### Exercise 2: is it the data? Where does the images' energy lie?
-# Return the fraction of the images' spectral energy (squared FFT magnitude, after subtracting
-# each image's mean) at radius greater than `radius`. Then compare digits with photos: can a heat
-# map on digits say much about high frequencies the training data never contained?
-
-# %%
-def my_high_frequency_energy(x, radius):
-    raise NotImplementedError  # your code here: a float in [0, 1]
-
-
-energy_fn = checks.check_function(my_high_frequency_energy, fourier.high_frequency_energy,
-                                  [(x_test[:16], 4.0), (x_photo[:16], 2.0)],
-                                  name="my_high_frequency_energy", atol=1e-4)
-for r in (2, 4, 8):
-    print(f"energy beyond radius {r}: digits {energy_fn(x_test, r):.1%}, photos {energy_fn(x_photo, r):.1%}")
+# ### Exercise 2 (open): does image size create local heads?
+# In the quick profile, mean attention distance is measured in pixels on an 8×8 token grid. Load
+# the full profile's `vit_small_patch16_224` (14×14 tokens, ImageNet-21k pre-training; needs
+# internet once) and compute `attention.mean_attention_distance` on the scikit-image photos at
+# 224 px (`load_photos(224)`). Which layers have local heads now? Is it the image size, or the
+# pre-training? (A sample answer is in `instructor/answers.md`.)
 
 # %% [markdown]
-# <details><summary>Solution</summary>
+# ## Glossary (this notebook)
+# Full entries in [glossary.md](../glossary.md).
+# - **Masking (patch), token dropping, PatchDrop**; **CutOut**.
+# - **Fourier basis image**, **Fourier heat map**, **flip rate**; **low-pass, high-pass filtering**.
+# - **Filter-normalised loss landscape**, **sharpness (curvature)**, **BatchNorm mode**, **seed spread**.
+# - **Attention distance (mean)**, **attention rollout**, **class token, read-out**.
+# - **Paired bootstrap**; the verdict words **reproduced / contradicted / inconclusive at this size**.
 #
-# ```python
-# def my_high_frequency_energy(x, radius):
-#     x = x - x.mean((-2, -1), keepdim=True)
-#     power = torch.fft.fftshift(torch.fft.fft2(x), dim=(-2, -1)).abs() ** 2
-#     f = torch.arange(x.shape[-1]) - x.shape[-1] // 2
-#     r = torch.sqrt(f[:, None] ** 2 + f[None, :] ** 2).to(x.device)
-#     return (power[..., r > radius].sum() / power.sum()).item()
-# ```
-# </details>
+# ## Next
+# **03** asks whether the robustness a pretrained model has survives fine-tuning.
 #
-# ### Exercise 3: is it BatchNorm? A sharpness number in both modes
-# Write `my_sharpness(alphas, losses, span)`: fit $c_0 + c_1\alpha + c_2\alpha^2$ by least squares
-# to the points with $|\alpha| \le$ `span` and return $c_2$ averaged over the rows of `losses`.
-# The printout compares the CNN's curvature with running vs batch BatchNorm statistics.
-
-# %%
-def my_sharpness(alphas, losses, span):
-    raise NotImplementedError  # your code here
-
-
-sharpness_fn = checks.check_function(
-    my_sharpness, landscape.sharpness,
-    [(alphas, curves["CNN"], LK["fit_span"]), (alphas, curves["ViT"], 1.0)], name="my_sharpness",
-    atol=1e-4)
-print(f"CNN curvature: eval mode {sharpness_fn(alphas, curves['CNN'], LK['fit_span']):.2f}, batch "
-      f"statistics {sharpness_fn(alphas, curves_batch_bn, LK['fit_span']):.2f}; ViT (no BatchNorm) "
-      f"{sharpness_fn(alphas, curves['ViT'], LK['fit_span']):.2f}")
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_sharpness(alphas, losses, span):
-#     a = torch.as_tensor(alphas, dtype=torch.float64)
-#     sel = a.abs() <= span + 1e-9
-#     A = torch.stack([torch.ones_like(a[sel]), a[sel], a[sel] ** 2], 1)
-#     rows = torch.as_tensor(losses, dtype=torch.float64).reshape(-1, len(a))[:, sel]
-#     return torch.linalg.lstsq(A, rows.T).solution[2].mean().item()
-# ```
-# </details>
-#
-# ### Exercise 4: mean attention distance from weights
-# Given patch-to-patch attention `attn` of shape (heads, T, T) over a `g` × `g` grid of
-# `patch`-pixel patches (row-major, no class token), return each head's mean attention distance
-# in pixels: for every query, $\sum_k a_{qk}\,\lVert p_q - p_k \rVert$, averaged over queries.
-# Check your function on uniform attention: what distance does a head that looks everywhere have?
-
-# %%
-def my_attention_distance(attn, g, patch):
-    raise NotImplementedError  # your code here: a (heads,) tensor
-
-
-rand_attn = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(0)).softmax(-1)
-distance_fn = checks.check_function(
-    my_attention_distance, lambda a, g, p: attention.distance_from_weights(a, g, g, p, num_prefix=0),
-    [(rand_attn, 4, 4), (torch.full((1, 64, 64), 1 / 64), 8, 4)], name="my_attention_distance",
-    atol=1e-4)
-print(f"uniform attention on the 8x8 grid of 4-px patches: "
-      f"{distance_fn(torch.full((1, 64, 64), 1 / 64), 8, 4).item():.2f} px")
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def my_attention_distance(attn, g, patch):
-#     r, c = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
-#     pos = torch.stack([r.flatten(), c.flatten()], 1).float() * patch
-#     dist = torch.cdist(pos, pos)  # (T, T) pixels between patch centres
-#     return (attn * dist).sum(-1).mean(-1)
-# ```
-# </details>
-#
-# ### Exercise 5 (open): does image size create local heads?
-# Mean attention distance is measured in pixels on an 8×8 token grid here. Load the full
-# profile's `vit_small_patch16_224` (14×14 tokens, ImageNet-21k pre-training; needs internet once)
-# and compute `attention.mean_attention_distance` on the scikit-image photos at 224 px
-# (`load_photos(224)`). Which layers have local heads now? Is it the image size, or the
-# pre-training?
-#
-# ## References
+# ## Further reading
 #
 # - S. Paul, P.-Y. Chen. *Vision Transformers are Robust Learners.* AAAI 2022.
 # - M. Naseer, K. Ranasinghe, S. Khan, M. Hayat, F. S. Khan, M.-H. Yang. *Intriguing Properties of
@@ -880,3 +905,7 @@ print(f"uniform attention on the 8x8 grid of 4-px patches: "
 # - S. Abnar, W. Zuidema. *Quantifying Attention Flow in Transformers.* ACL 2020.
 # - T. DeVries, G. W. Taylor. *Improved Regularization of Convolutional Neural Networks with
 #   Cutout.* arXiv 2017.
+
+# %%
+print(f"notebook compute time: {time.perf_counter() - T_START:.0f} s (this run, profile {PROFILE.name}, "
+      f"{torch.get_num_threads()} CPU thread(s), device {DEVICE})")

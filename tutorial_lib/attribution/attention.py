@@ -14,7 +14,8 @@ import torch.nn as nn
 from tutorial_lib.core.config import pick_knobs
 
 # Lesson knobs per profile: images for the mean attention distance, images shown in the maps.
-KNOBS = {"quick": {"n_images": 128, "n_show": 6}, "full": {"n_images": 64, "n_show": 6}}
+KNOBS = {"quick": {"n_images": 128, "n_show": 6}, "full": {"n_images": 64, "n_show": 6},
+         "smoke": {"n_images": 4, "n_show": 3}}  # smoke: FRFM_SMOKE=1
 
 
 def knobs(profile: str | None = None) -> dict:

@@ -29,6 +29,8 @@ KNOBS = {
     "full": {"norm": 28.0, "stride": 8, "photo_stride": 8, "n_images": 32, "n_photos": 32,
              "low_r": 28.0, "high_r": 84.0, "cutoffs": (16, 28, 56, 84), "n_filter": 500,
              "batch_size": 1024},
+    # FRFM_SMOKE=1: a few images (notebook 02 also evaluates only a 4 x 4 grid of frequencies)
+    "smoke": {"n_images": 2, "n_photos": 2, "n_filter": 4, "batch_size": 64},
 }
 
 

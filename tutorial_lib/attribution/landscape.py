@@ -20,12 +20,14 @@ from torch.func import functional_call
 
 from tutorial_lib.core.config import pick_knobs
 
-# Lesson knobs per profile: images, 1-D points / range / directions, 2-D grid side.
+# Lesson knobs per profile: images, 1-D points / range / directions, 2-D grid side. n_dirs: random
+# directions per model; their spread is the verdict's uncertainty, so not fewer than 6 for a result.
 KNOBS = {
-    "quick": {"n_images": 48, "alphas_1d": 13, "span": 1.0, "n_dirs": 2, "grid_2d": 7,
+    "quick": {"n_images": 48, "alphas_1d": 13, "span": 1.0, "n_dirs": 6, "grid_2d": 7,
               "fit_span": 0.34},
-    "full": {"n_images": 128, "alphas_1d": 21, "span": 1.0, "n_dirs": 3, "grid_2d": 11,
+    "full": {"n_images": 128, "alphas_1d": 21, "span": 1.0, "n_dirs": 6, "grid_2d": 11,
              "fit_span": 0.3},
+    "smoke": {"n_images": 4, "alphas_1d": 5, "n_dirs": 2, "grid_2d": 3, "fit_span": 0.5},  # FRFM_SMOKE=1
 }
 
 

@@ -23,6 +23,7 @@ KNOBS = {
               "n_images": 250},
     "full": {"patch": 16, "ratios": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0), "cutout": (64, 96, 128),
              "n_images": 1000},
+    "smoke": {"n_images": 4},  # FRFM_SMOKE=1
 }
 
 
