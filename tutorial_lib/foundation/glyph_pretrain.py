@@ -42,11 +42,12 @@ def build(arch: str, corpus: str) -> nn.Module:
 
 
 def pretrain(model: nn.Module, arch: str, corpus: str, knobs: dict | None = None,
-             seed: int = 0, log: Callable[[str], None] | None = print) -> dict:
+             seed: int = 0, log: Callable[[str], None] | None = None) -> dict:
     """Supervised glyph classification in place (AdamW, warm-up + cosine, label smoothing 0.1,
     the kit's digit augmentation on top of the rendered variety). Returns the metrics: accuracy
     on held-out renderings (another seed: new affines and stroke weights) and the loss history."""
     k = dict(glyphs.knobs() if knobs is None else knobs)
+    log = log or (lambda s: print(s, flush=True))
     t0 = time.perf_counter()
     train = glyphs.render_corpus(corpus, k["n_images"], seed=seed)
     val = glyphs.render_corpus(corpus, k["n_val"], seed=seed + 1000)

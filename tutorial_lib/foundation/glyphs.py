@@ -14,9 +14,11 @@ The downstream task (the digits) must stay unseen, so the corpus leaves out ever
 Unicode category N (decimal digits Nd, superscript / circled / fraction digits No, Roman numerals
 Nl), every character whose name mentions a digit or a number word, and look-alikes of digits:
 
-- by name (``LOOKALIKE_NAMES``): O / omicron / circles (0), I / l / iota / vertical bars (1),
-  Z (2), ze / yogh / ezh / open e (3), che (4), S / dze (5), be / b (6), B / sharp s / beta (8),
-  g / q (9), and every accented variant of these (matched on the letter's name);
+- by name (``LOOKALIKE_NAMES``): O / omicron / circles (0), I / l / iota / palochka / je /
+  vertical bars (1), Z (2), ze / yogh / ezh / open e (3), che (4), S / dze (5), be / b (6),
+  B / sharp s / beta (8), g / q (9), and every accented variant of these (matched on the
+  letter's name). The list errs on the side of caution: zhe and Komi dzje go too, for their
+  ze-like strokes;
 - by shape (``DIGIT_SIMILARITY``): any character whose upright DejaVu Sans or Serif rendering has
   cosine similarity above the threshold with the same font's rendering of some digit.
 
