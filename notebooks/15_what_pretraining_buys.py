@@ -20,10 +20,10 @@
 # and digit look-alike removed, then adapted to the handwritten digits by linear probing,
 # fine-tuning and LP-FT. Everything is measured with intervals, whatever it shows.
 #
-# **The budget, first.** Each of the four pre-trainings ran for about a quarter of an hour on one
-# shared CPU thread (the exact wall times are printed below from the checkpoints' records), on
-# 12,000 rendered images for three epochs. ImageNet pre-training takes thousands of GPU hours.
-# The verdicts below are about *this* budget.
+# **The budget, first.** Each of the four pre-trainings ran for 6 to 9 minutes on one CPU thread
+# of a heavily shared machine (the exact wall times are printed below from the checkpoints'
+# records): two epochs over 12,000 rendered images, about 24,000 images seen. ImageNet
+# pre-training takes thousands of GPU hours. The verdicts below are about *this* budget.
 #
 # **Learning goals**
 # - Build a pre-training corpus from fonts, and keep the downstream task out of it (you write the
@@ -36,7 +36,7 @@
 # **Run time**: quick profile (default) about 30 s (1 thread, heavily shared 2-core CPU). Nothing is
 # trained here: the four pre-trained networks and the table of adapted results are loaded from the
 # zoo (rebuild them with `python scripts/train.py glyph_cnn_narrow glyph_cnn_broad glyph_vit_narrow
-# glyph_vit_broad glyph_transfer_results`; about 1.5 hours on one CPU thread). The full profile
+# glyph_vit_broad glyph_transfer_results`; about an hour on one shared CPU thread). The full profile
 # uses the same artefacts (the ImageNet comparison lives in notebooks 01 and 03).
 
 # %%
@@ -180,10 +180,11 @@ takeaway(f"CNN linear probe on clean digits: {live['broad']:.1%} from broad glyp
 # For each network and each start, the zoo table holds every test image's result after three
 # adaptations:
 # - **LP**: the linear probe above;
-# - **FT**: fine-tuning every weight with the kit's recipe for three epochs (random head);
+# - **FT**: fine-tuning every weight with the kit's recipe for a short budget (random head; the
+#   number of epochs is printed with the table);
 # - **LP-FT**: the probe's head, then the same fine-tuning (Kumar et al. 2022; notebook 09);
 #
-# and two scratch references: random init fine-tuned with the same three epochs, and **kit**: the
+# and two scratch references: random init fine-tuned with the same short budget, and **kit**: the
 # shipped `vit_digits` / `cnn_digits`, trained from scratch with the kit's full recipe (50 / 20
 # epochs). The suite: the clean test scans; six corruptions (noise, blur, a thicker pen, smaller
 # writing, a 25° rotation, low contrast) on 200 of them; the digits typeset in the 16 Unicode fonts
@@ -238,23 +239,24 @@ ax.set_title("Adapted on 100 scans (10 per class)")
 ax.legend()
 plt.tight_layout()
 plt.show()
-takeaway("with 10 scans per class, fine-tuned: " + "; ".join(
-    f"{a.upper()} scratch {few.loc[(a, 'few_ft'), 'scratch']:.1%}, broad {few.loc[(a, 'few_ft'), 'broad']:.1%}"
-    for a in ("vit", "cnn")) + ".")
+takeaway("with 10 scans per class (LP / FT): " + "; ".join(
+    f"{a.upper()} " + ", ".join(f"{s} {few.loc[(a, 'few_lp'), s]:.0%} / {few.loc[(a, 'few_ft'), s]:.0%}"
+                                 for s in few.columns) for a in ("vit", "cnn")) + ".")
 
 # %% [markdown]
 # ## 6. The verdicts
 #
 # Every comparison is paired: both models are scored on the same test images, and the bootstrap
-# resamples images. "Pre-trained" means fine-tuned (FT) from the broad corpus; the scratch baseline
-# is the kit's fully trained scratch model. The adversarial claim is read as the paper states it:
-# pre-training's gain under PGD is smaller than its gain under corruptions (on the same 100 images).
+# resamples images. "Pre-trained" means fine-tuned (FT) from a glyph corpus; each corpus gets its
+# own verdicts (Hendrycks et al. 2019 pre-trained on ImageNet-1k, the narrow analogue; Paul & Chen
+# on 21k, the broad one). The scratch baseline is the kit's fully trained scratch model, except
+# for 10 scans per class, where both start from the same short recipe. The adversarial claim is
+# read as "standard pre-training does not raise PGD accuracy" (the paper's side: a gain below 0).
 
 # %%
 HENDRYCKS19 = "Hendrycks, Lee & Mazeika 2019 (ICML), Sec. 4; Hendrycks et al. 2021 (ICCV), Table 2"
 PAUL = "Paul & Chen 2022 (AAAI), Table 2 (ImageNet-21k vs 1k pre-training)"
 BIT = "Kolesnikov et al. 2020 (ECCV), Fig. 1 (few-shot transfer)"
-ncor = len(res["vit/scratch/kit/corrupt/gaussian_noise"])
 
 
 def corrupt_mean(key: str) -> np.ndarray:
@@ -263,34 +265,35 @@ def corrupt_mean(key: str) -> np.ndarray:
 
 claims = []
 for arch in ("vit", "cnn"):
-    pre, scr, nar = f"{arch}/broad/ft", f"{arch}/scratch/kit", f"{arch}/narrow/ft"
+    A, scr = arch.upper(), f"{arch}/scratch/kit"
+    for corpus in ("narrow", "broad"):
+        pre = f"{arch}/{corpus}/ft"
+        claims.append(verdict.claim_bootstrap(
+            f"15-{arch}-{corpus}-pretrain-corruptions", "15", f"{A}: pre-training ({corpus} glyphs) "
+            "improves accuracy under corruptions over training from scratch", HENDRYCKS19,
+            corrupt_mean(pre), corrupt_mean(scr), direction="greater"))
+        claims.append(verdict.claim_bootstrap(
+            f"15-{arch}-{corpus}-pretrain-renditions", "15", f"{A}: pre-training ({corpus} glyphs) "
+            "improves accuracy on renditions (typeset digits) over training from scratch",
+            HENDRYCKS19, res[f"{pre}/rendition"], res[f"{scr}/rendition"], direction="greater"))
+        claims.append(verdict.claim_bootstrap(
+            f"15-{arch}-{corpus}-pretrain-not-adversarial", "15", f"{A}: standard pre-training "
+            f"({corpus} glyphs) does not raise accuracy under PGD (4/255)", HENDRYCKS19,
+            res[f"{pre}/pgd"], res[f"{scr}/pgd"], direction="less"))
+        claims.append(verdict.claim_bootstrap(
+            f"15-{arch}-{corpus}-pretrain-few-shot", "15", f"{A}: with 10 labels per class, "
+            f"fine-tuning from {corpus} glyphs beats fine-tuning from scratch", BIT,
+            res[f"{arch}/{corpus}/few_ft/clean"], res[f"{arch}/scratch/few_ft/clean"],
+            direction="greater"))
+    pre, nar = f"{arch}/broad/ft", f"{arch}/narrow/ft"
     claims.append(verdict.claim_bootstrap(
-        f"15-{arch}-pretrain-corruptions", "15", f"{arch.upper()}: pre-training improves accuracy "
-        "under corruptions over training from scratch", HENDRYCKS19, corrupt_mean(pre),
-        corrupt_mean(scr), direction="greater"))
-    claims.append(verdict.claim_bootstrap(
-        f"15-{arch}-pretrain-renditions", "15", f"{arch.upper()}: pre-training improves accuracy "
-        "on renditions (typeset digits) over training from scratch", HENDRYCKS19,
-        res[f"{pre}/rendition"], res[f"{scr}/rendition"], direction="greater"))
-    n_pgd = len(res[f"{pre}/pgd"])
-    gain_pgd = res[f"{pre}/pgd"].astype(float) - res[f"{scr}/pgd"]
-    gain_cor = (corrupt_mean(pre) - corrupt_mean(scr))[:n_pgd]
-    claims.append(verdict.claim_bootstrap(
-        f"15-{arch}-pretrain-not-adversarial", "15", f"{arch.upper()}: standard pre-training's "
-        "gain under PGD (4/255) is smaller than its gain under corruptions", HENDRYCKS19,
-        gain_pgd, gain_cor, direction="less"))
-    claims.append(verdict.claim_bootstrap(
-        f"15-{arch}-broad-beats-narrow-ood", "15", f"{arch.upper()}: broader pre-training "
-        "(1,000 vs ~90 classes) improves accuracy under corruptions more", PAUL,
+        f"15-{arch}-broad-beats-narrow-ood", "15", f"{A}: broader pre-training (1,000 vs 90 "
+        "classes, same images) gives higher accuracy under corruptions", PAUL,
         corrupt_mean(pre), corrupt_mean(nar), direction="greater"))
     claims.append(verdict.claim_bootstrap(
-        f"15-{arch}-broad-beats-narrow-renditions", "15", f"{arch.upper()}: broader pre-training "
-        "improves accuracy on renditions more", PAUL, res[f"{pre}/rendition"],
-        res[f"{nar}/rendition"], direction="greater"))
-    claims.append(verdict.claim_bootstrap(
-        f"15-{arch}-pretrain-few-shot", "15", f"{arch.upper()}: with 10 labels per class, "
-        "pre-trained fine-tuning beats scratch fine-tuning", BIT, res[f"{arch}/broad/few_ft/clean"],
-        res[f"{arch}/scratch/few_ft/clean"], direction="greater"))
+        f"15-{arch}-broad-beats-narrow-renditions", "15", f"{A}: broader pre-training gives "
+        "higher accuracy on renditions", PAUL, res[f"{pre}/rendition"], res[f"{nar}/rendition"],
+        direction="greater"))
 
 # %%
 tally = pd.Series([c.verdict for c in claims]).value_counts()
@@ -304,16 +307,21 @@ takeaway(f"{tally.get('reproduced', 0)} of {len(claims)} pre-training claims rep
 #
 # Read the verdict lines above, not this paragraph's hopes: they are recomputed on every run. A
 # few things hold whatever they say:
+# - Pre-training *does* change the features: compare the linear probes from random and from
+#   pre-trained weights (section 3 and the LP rows), and the 10-scans-per-class table.
+# - A pre-training that has not learned its own task (held-out character accuracy near chance,
+#   section 2) has little to give; at a fixed budget, more classes means fewer images per class,
+#   so the broad corpus is the one that suffers first.
 # - The pre-training budget is tiny (minutes on one CPU thread, a few tens of thousands of images
 #   seen, and held-out character accuracy far from saturated). A negative or inconclusive verdict
 #   here says "not at this budget", not "pre-training does not help".
 # - The scratch baseline is a strong one: the kit's scratch models were trained for 20-50 epochs on
-#   the digits, the pre-trained ones fine-tuned for three. The "scratch, same budget" rows show
-#   what the same three epochs do from random weights.
+#   the digits, the pre-trained ones fine-tuned for a few (printed with the table). The "scratch
+#   ft" rows show what the same short budget does from random weights.
 # - The renditions use the corpus' fonts. The digits were never in the corpus, but the *style* of
 #   typeset glyphs was, which is exactly the kind of help pre-training is supposed to give.
-# - The broad corpus is ten times as many classes with the same images, so each class was seen
-#   about ten times less often: "broader" here is a trade of depth for breadth, as 21k vs 1k is at a
+# - The broad corpus has eleven times as many classes as the narrow one and the same images, so
+#   each class was seen about eleven times less often: "broader" here is a trade of depth for breadth, as 21k vs 1k is at a
 #   fixed compute budget.
 #
 # ## Glossary

@@ -8,8 +8,9 @@ scratch as ``vit_digits`` / ``cnn_digits``.
 
 Both corpora get the same budget: the same number of rendered images, optimizer steps and batch
 size (so the same number of images seen); only the number of classes differs, as ImageNet-21k
-vs ImageNet-1k. The budget is set by what one contended CPU thread does in ~15 minutes, far
-below the hours the ImageNet models had; the checkpoint's metrics record the wall time.
+vs ImageNet-1k. The budget (``glyphs.KNOBS``: two epochs over 12,000 renderings) is what one
+thread of a heavily shared CPU did in 6-9 minutes per model, far below the thousands of GPU hours
+of the ImageNet models; each checkpoint's metrics record its wall time and command.
 
 Checkpoints are stored in half precision (they load into float32 models) to stay under 2 MB.
 """
