@@ -33,7 +33,8 @@
 #   from 10 scans per class.
 # - Read "narrow vs broad" pre-training as the kit's 1k-vs-21k.
 #
-# **Run time**: quick profile (default) about 30 s (1 thread, heavily shared 2-core CPU). Nothing is
+# **Run time**: quick profile (default) about 50 s (measured: 48 s with
+# `scripts/execute_notebooks.py`, 1 thread, heavily shared 2-core CPU). Nothing is
 # trained here: the four pre-trained networks and the table of adapted results are loaded from the
 # zoo (rebuild them with `python scripts/train.py glyph_cnn_narrow glyph_cnn_broad glyph_vit_narrow
 # glyph_vit_broad glyph_transfer_results`; about an hour on one shared CPU thread). The full profile
@@ -318,6 +319,8 @@ takeaway(f"{tally.get('reproduced', 0)} of {len(claims)} pre-training claims rep
 # - The scratch baseline is a strong one: the kit's scratch models were trained for 20-50 epochs on
 #   the digits, the pre-trained ones fine-tuned for a few (printed with the table). The "scratch
 #   ft" rows show what the same short budget does from random weights.
+# - A "no PGD gain" verdict from a model that is also less accurate on clean images says little
+#   about adversarial robustness as such; compare the clean and PGD columns of the table together.
 # - The renditions use the corpus' fonts. The digits were never in the corpus, but the *style* of
 #   typeset glyphs was, which is exactly the kind of help pre-training is supposed to give.
 # - The broad corpus has eleven times as many classes as the narrow one and the same images, so
