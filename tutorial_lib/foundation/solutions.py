@@ -19,3 +19,12 @@ def order_flip_rate(preds_by_order: torch.Tensor) -> torch.Tensor:
     """Per prompt, the fraction of orderings whose prediction differs from the first ordering's
     (``preds_by_order`` is (orders, N) predicted tokens) -> (N,)."""
     return (preds_by_order[1:] != preds_by_order[:1]).float().mean(0)
+
+
+def leaks_digit(ch: str) -> bool:
+    """Notebook 15: True when a character *is* a digit in Unicode's eyes: its category is a number
+    (Nd decimal digit, No other number such as a superscript or circled digit, Nl letter number
+    such as a Roman numeral), or its compatibility decomposition (NFKD) contains one."""
+    import unicodedata
+
+    return any(unicodedata.category(c).startswith("N") for c in unicodedata.normalize("NFKD", ch))
