@@ -86,6 +86,15 @@ def test_per_image_values_come_from_the_same_pass():
     assert per.shape == (3,) and per.mean().item() == pytest.approx(flip_probability(logits))
 
 
+def test_mean_rate_can_leave_out_a_steady_baseline():
+    rep = {"a": {"fp": 0.2}, "b": {"fp": 0.1}}
+    base = {"a": {"fp": 0.4}, "b": {"fp": 0.0}}
+    with pytest.raises(ValueError, match="never changes"):
+        mean_rate(rep, base)
+    rates = mean_rate(rep, base, skip_undefined=True)
+    assert rates["a"] == pytest.approx(0.5) and rates["b"] != rates["b"] and rates["mean"] == pytest.approx(0.5)
+
+
 def test_bad_inputs():
     x = torch.rand(2, 1, 8, 8)
     with pytest.raises(KeyError, match="choose one of"):

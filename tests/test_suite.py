@@ -66,4 +66,4 @@ def test_smoke_knobs_shrink_the_lesson_and_keep_every_eps_inside_the_sweep(monke
     monkeypatch.setenv("FRFM_SMOKE", "1")
     small = benchmarks.knobs("full")
     assert small["n_attack"] < small["n_show"]  # the notebook's slider guard is exercised
-    assert small["n_corrupt"] <= 8 and small["eps_linf"] == benchmarks.KNOBS["full"]["eps_linf"]
+    assert small["n_corrupt"] <= 8 and small["frames"] >= 2 and small["eps_linf"] == benchmarks.KNOBS["full"]["eps_linf"]

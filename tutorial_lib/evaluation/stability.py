@@ -320,16 +320,21 @@ def stability_report(models: Mapping[str, nn.Module], x: torch.Tensor,
 
 
 def mean_rate(report: Mapping[str, Mapping[str, float]], baseline: Mapping[str, Mapping[str, float]],
-              key: str = "fp") -> dict[str, float]:
+              key: str = "fp", skip_undefined: bool = False) -> dict[str, float]:
     """FR (key "fp") or T5D ratio (key "t5d") per perturbation vs the baseline, and their mean
-    (``"mean"``: mFR or mT5D; 1.0 = as unstable as the baseline)."""
+    (``"mean"``: mFR or mT5D; 1.0 = as unstable as the baseline). Where the baseline never
+    changes the ratio is undefined: a ValueError, or with ``skip_undefined`` a NaN entry left out
+    of the mean (NaN if every entry is undefined)."""
     rates = {}
     for kind, r in report.items():
         den = baseline[kind][key]
         if den <= 0:
-            raise ValueError(f"The baseline never changes on {kind!r} ({key} = 0): the ratio is "
-                             "undefined; use more frames, a larger step or more images.")
+            if not skip_undefined:
+                raise ValueError(f"The baseline never changes on {kind!r} ({key} = 0): the ratio is "
+                                 "undefined; use more frames, a larger step or more images.")
+            rates[kind] = float("nan")
+            continue
         rates[kind] = r[key] / den
-    rates["mean"] = float(np.mean(list(rates.values())))
+    defined = [v for v in rates.values() if not np.isnan(v)]
+    rates["mean"] = float(np.mean(defined)) if defined else float("nan")
     return rates
-

@@ -47,8 +47,8 @@ KNOBS: dict[str, dict] = {
              "ood_text": {"in": "ImageNet validation photos", "near": "ImageNet-O images",
                           "far": "crops of scikit-image photos"}},
     # FRFM_SMOKE=1: a few images through the same code paths (n_attack < n_show on purpose)
-    "smoke": {"n_corrupt": 8, "n_stability": 6, "n_attack": 6, "frames": 3, "n_demo": 4,
-              "n_far_ood": 16, "shifts": [1, 16], "n_pretraining": 8},
+    "smoke": {"n_corrupt": 2, "n_stability": 2, "n_attack": 2, "frames": 2, "n_demo": 2,
+              "n_far_ood": 8, "shifts": [15, 16], "n_pretraining": 4},
 }
 
 # ViT-B/16 with the same AugReg recipe, pre-trained on ImageNet-1k vs on ImageNet-21k and then
