@@ -257,6 +257,31 @@ def test_corruption_errors_on_the_shipped_models(digits):
     assert len(e["jpeg"]) == 5
 
 
+def test_one_pass_gives_per_image_errors_that_average_to_the_table(digits):
+    """corruption_errors(per_image=True): the per-image 0/1 errors of the same pass, whose means
+    are the table; a parameter override changes only the corruption it names."""
+    from tutorial_lib.core.models import load_model
+
+    x, y = digits
+    models = {"cnn": load_model("cnn_digits"), "vit": load_model("vit_digits")}
+    names = ["impulse_noise", "pixelate"]
+    err, wrong = corruption_errors(models, x, y, names=names, seed=3, profile="quick", per_image=True)
+    assert err == corruption_errors(models, x, y, names=names, seed=3, profile="quick")
+    for k in models:
+        assert wrong[k].shape == (len(x), 2, 6) and set(np.unique(wrong[k])) <= {0.0, 1.0}
+        assert wrong[k][:, 0, 0].mean() == err[k]["clean"][0]
+        assert np.array_equal(wrong[k][:, 1, 1:].mean(0), err[k]["pixelate"])
+    tiny = [2 / 32] * 5  # pixelate to 2x2 blocks: the digits become unreadable
+    again = C.corruption_wrong(models, x, y, names, seed=3, profile="quick",
+                               params={"pixelate": tiny})
+    for k in models:
+        assert np.array_equal(again[k][:, 0], wrong[k][:, 0])  # impulse noise untouched
+        assert (again[k][:, 1, 1:] == again[k][:, 1, 1:2]).all()  # one size at every severity
+        assert again[k][:, 1, 1:].mean() > wrong[k][:, 1, 1:].mean()
+    with pytest.raises(ValueError, match="5 entries"):
+        corrupt(x, "pixelate", 1, params=[0.5])
+
+
 def test_impulse_noise_hits_the_stated_fraction_half_salt_half_pepper():
     x = torch.full((64, 1, 32, 32), 0.5)
     for s, p in enumerate(PARAMS["impulse_noise"], start=1):

@@ -66,6 +66,35 @@ def test_report_on_shipped_model_and_rates():
     assert mean_rate(rep["cnn"], rep["cnn"])["mean"] == pytest.approx(1.0)
 
 
+def test_per_image_values_come_from_the_same_pass():
+    from tutorial_lib.core.models import load_model
+
+    x, _ = load_digits_tensors("test")
+    m = {"cnn": load_model("cnn_digits"), "vit": load_model("vit_digits")}
+    kinds = ["gaussian_noise", "translate"]
+    rep, values = stability_report(m, x[:30], kinds=kinds, frames=4, seed=2, per_image=True,
+                                   profile="quick")
+    assert rep == stability_report(m, x[:30], kinds=kinds, frames=4, seed=2, profile="quick")
+    for k in m:
+        assert values[k].shape == (30, 2, 2)
+        for j, q in enumerate(kinds):
+            assert values[k][:, j, 0].mean() == pytest.approx(rep[k][q]["fp"], abs=1e-6)
+            assert values[k][:, j, 1].mean() == pytest.approx(rep[k][q]["t5d"], abs=1e-5)
+    assert values["vit"][:, 0, 0].max() > 0  # growing noise flips some images
+    logits = torch.randn(5, 3, 10, generator=torch.Generator().manual_seed(0))
+    per = flip_probability(logits, per_image=True)
+    assert per.shape == (3,) and per.mean().item() == pytest.approx(flip_probability(logits))
+
+
+def test_mean_rate_can_leave_out_a_steady_baseline():
+    rep = {"a": {"fp": 0.2}, "b": {"fp": 0.1}}
+    base = {"a": {"fp": 0.4}, "b": {"fp": 0.0}}
+    with pytest.raises(ValueError, match="never changes"):
+        mean_rate(rep, base)
+    rates = mean_rate(rep, base, skip_undefined=True)
+    assert rates["a"] == pytest.approx(0.5) and rates["b"] != rates["b"] and rates["mean"] == pytest.approx(0.5)
+
+
 def test_bad_inputs():
     x = torch.rand(2, 1, 8, 8)
     with pytest.raises(KeyError, match="choose one of"):

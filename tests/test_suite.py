@@ -38,3 +38,32 @@ def test_full_profile_fails_early_without_data(monkeypatch, tmp_path):
         benchmarks.ood_sets(10)
     assert benchmarks.ood_models() == {"vit": "vit_small_patch16_224", "cnn": "resnet50"}
     assert benchmarks.knobs()["n_attack"] > benchmarks.knobs("quick")["n_attack"]
+
+
+def test_pretraining_comparison_names_what_is_missing(monkeypatch, tmp_path):
+    """The ImageNet-1k vs -21k section: every missing folder is named; with none missing the
+    list is empty; the comparison itself refuses to run on missing data."""
+    monkeypatch.delenv("FRFM_DATA_DIR", raising=False)
+    assert len(benchmarks.pretraining_missing()) == len(benchmarks.PRETRAINING_DATA)
+    monkeypatch.setenv("FRFM_DATA_DIR", str(tmp_path))
+    (tmp_path / "val").mkdir()
+    (tmp_path / "imagenet-a").mkdir()
+    missing = benchmarks.pretraining_missing()
+    assert missing == ["FRFM_DATA_DIR/imagenet-r/", "FRFM_DATA_DIR/imagenet-o/"]
+    with pytest.raises(FileNotFoundError, match="imagenet-r"):
+        benchmarks.pretraining_comparison(4)
+    for d in benchmarks.PRETRAINING_DATA:
+        (tmp_path / d).mkdir(exist_ok=True)
+    assert benchmarks.pretraining_missing() == []
+
+
+def test_smoke_knobs_shrink_the_lesson_and_keep_every_eps_inside_the_sweep(monkeypatch):
+    for profile in ("quick", "full"):
+        k = benchmarks.knobs(profile)
+        assert k["eps_linf_claim"] in k["eps_linf"] and k["eps_l2_claim"] in k["eps_l2"]
+        assert k["patch"] in k["shifts"] and k["patch"] - 1 in k["shifts"]
+        assert k["demo_eps"] in k["eps_linf"] or k["demo_eps"] <= max(k["eps_linf"])
+    monkeypatch.setenv("FRFM_SMOKE", "1")
+    small = benchmarks.knobs("full")
+    assert small["n_attack"] < small["n_show"]  # the notebook's slider guard is exercised
+    assert small["n_corrupt"] <= 8 and small["frames"] >= 2 and small["eps_linf"] == benchmarks.KNOBS["full"]["eps_linf"]

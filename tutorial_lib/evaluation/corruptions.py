@@ -734,13 +734,15 @@ assert set(_FUNCS) == set(ALL_CORRUPTIONS)
 
 
 def corrupt(x: torch.Tensor, name: str, severity: int,
-            generator: torch.Generator | None = None, profile: str | None = None) -> torch.Tensor:
+            generator: torch.Generator | None = None, profile: str | None = None,
+            params: Sequence | None = None) -> torch.Tensor:
     """Apply corruption ``name`` at ``severity`` (1..5) to a batch in [0, 1].
 
     Same shape and device as ``x``, values in [0, 1]. Random corruptions draw from ``generator``
     (a CPU ``torch.Generator``; the same seed gives the same corruption). ``profile`` picks the
     parameter table (default: the active profile): quick is written for 32-px digits, full is
     ImageNet-C's for 224-px photos (see the module doc). Any of ``ALL_CORRUPTIONS`` works in both.
+    ``params`` (five entries, one per severity, shaped as the table's) replaces the table's row.
     """
     if name not in _FUNCS:
         raise KeyError(f"Unknown corruption {name!r}. Choose one of: {', '.join(ALL_CORRUPTIONS)}.")
@@ -757,7 +759,9 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
         if lo < 0 or hi > 1:
             raise ValueError("x must hold raw pixels in [0, 1] (clamp it with x.clamp(0, 1)).")
     table = KNOBS[get_profile(profile).name]
-    p = table["params"][name][int(severity) - 1]
+    if params is not None and len(params) != 5:
+        raise ValueError(f"params must hold 5 entries (severities 1..5), got {len(params)}.")
+    p = (table["params"][name] if params is None else params)[int(severity) - 1]
     with torch.no_grad():
         out = _FUNCS[name](x, p, generator, table["variants"].get(name))
         return out.clone() if out is x else out.clamp_(0, 1)
@@ -819,31 +823,61 @@ def load_imagenet_c(name: str, severity: int, root: str | os.PathLike | None = N
 
 # ----------------------------------------------------------------------------- evaluation
 @torch.no_grad()
-def corruption_errors(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
-                      names: Iterable[str] = CORRUPTIONS, seed: int = 0,
-                      batch_size: int | None = None,
-                      profile: str | None = None) -> dict[str, dict[str, list[float]]]:
-    """Top-1 error of each model on every corruption and severity, plus ``"clean"``.
+def corruption_wrong(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
+                     names: Iterable[str] = CORRUPTIONS, seed: int = 0,
+                     batch_size: int | None = None, profile: str | None = None,
+                     params: Mapping[str, Sequence] | None = None) -> dict[str, np.ndarray]:
+    """Per-image 0/1 errors ``{model: (N, len(names), 6)}``; column 0 is the clean image.
 
-    Each corrupted batch is made once (seeded per corruption and severity) and shown to every
-    model. Returns ``{model: {"clean": [err], name: [err at severity 1..5], ...}}``. ``profile``
-    picks the parameter table as in ``corrupt``.
+    Each corrupted batch is made once (corruption j at severity s seeded with
+    ``seed + 100 * j + s``) and shown to every model. ``params`` replaces the parameter row of
+    some corruptions (``{name: five entries}``, see ``corrupt``).
     """
+    names, params = list(names), params or {}
     batch_size = batch_size or eval_batch_size(x.device)
-    def err(m: nn.Module, xs: torch.Tensor) -> float:
-        wrong = sum((m(xs[i:i + batch_size]).argmax(1) != y[i:i + batch_size]).sum().item()
-                    for i in range(0, len(xs), batch_size))
-        return wrong / len(xs)
+
+    def wrong(m: nn.Module, xs: torch.Tensor) -> np.ndarray:
+        return torch.cat([(m(xs[i:i + batch_size]).argmax(1) != y[i:i + batch_size]).cpu()
+                          for i in range(0, len(xs), batch_size)]).numpy()
 
     for m in models.values():
         m.eval()
-    out = {k: {"clean": [err(m, x)]} for k, m in models.items()}
+    out = {k: np.zeros((len(x), len(names), 6)) for k in models}
+    for k, m in models.items():
+        out[k][:, :, 0] = wrong(m, x)[:, None]
     for j, name in enumerate(names):
         for s in range(1, 6):
-            xc = corrupt(x, name, s, torch.Generator().manual_seed(seed + 100 * j + s), profile)
+            xc = corrupt(x, name, s, torch.Generator().manual_seed(seed + 100 * j + s), profile,
+                         params.get(name))
             for k, m in models.items():
-                out[k].setdefault(name, []).append(err(m, xc))
+                out[k][:, j, s] = wrong(m, xc)
     return out
+
+
+def errors_from_wrong(wrong: Mapping[str, np.ndarray],
+                      names: Sequence[str]) -> dict[str, dict[str, list[float]]]:
+    """``corruption_errors``' summary (mean error per severity, and ``"clean"``) of per-image
+    errors as ``corruption_wrong`` returns them."""
+    return {k: {"clean": [float(w[:, 0, 0].mean())],
+                **{n: [float(e) for e in w[:, j, 1:].mean(0)] for j, n in enumerate(names)}}
+            for k, w in wrong.items()}
+
+
+def corruption_errors(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor,
+                      names: Iterable[str] = CORRUPTIONS, seed: int = 0,
+                      batch_size: int | None = None, profile: str | None = None,
+                      per_image: bool = False):
+    """Top-1 error of each model on every corruption and severity, plus ``"clean"``.
+
+    Returns ``{model: {"clean": [err], name: [err at severity 1..5], ...}}``; with
+    ``per_image=True`` returns ``(errors, wrong)``, ``wrong`` being ``corruption_wrong``'s
+    per-image 0/1 errors of the same single pass (for bootstrap intervals). ``profile`` picks the
+    parameter table as in ``corrupt``.
+    """
+    names = list(names)
+    wrong = corruption_wrong(models, x, y, names, seed, batch_size, profile)
+    errors = errors_from_wrong(wrong, names)
+    return (errors, wrong) if per_image else errors
 
 
 def mce(errors: Mapping[str, Sequence[float]], baseline: Mapping[str, Sequence[float]],

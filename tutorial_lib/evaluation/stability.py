@@ -268,14 +268,20 @@ def _pairs(t: torch.Tensor, noise_like: bool) -> tuple[torch.Tensor, torch.Tenso
     return first, t[1:]
 
 
-def flip_probability(logits: torch.Tensor, noise_like: bool = False) -> float:
-    """Fraction of frame pairs whose top-1 prediction differs (consecutive, or vs the clean frame)."""
+def flip_probability(logits: torch.Tensor, noise_like: bool = False,
+                     per_image: bool = False) -> float | torch.Tensor:
+    """Fraction of frame pairs whose top-1 prediction differs (consecutive, or vs the clean frame).
+
+    ``logits`` is (frames, N, K); ``per_image=True`` gives each image's fraction, shape (N,)."""
     a, b = _pairs(logits.argmax(-1), noise_like)
-    return (a != b).float().mean().item()
+    flips = (a != b).float()
+    return flips.mean(0) if per_image else flips.mean().item()
 
 
-def top5_distance(logits: torch.Tensor, noise_like: bool = False) -> float:
-    """Mean top-5 ranking distance between frame pairs (0 = same top-5, same order)."""
+def top5_distance(logits: torch.Tensor, noise_like: bool = False,
+                  per_image: bool = False) -> float | torch.Tensor:
+    """Mean top-5 ranking distance between frame pairs (0 = same top-5, same order); with
+    ``per_image=True`` each image's mean over its pairs, shape (N,)."""
     if logits.shape[-1] < 5:
         raise ValueError(f"top-5 distance needs >= 5 classes, got {logits.shape[-1]}.")
     a, b = _pairs(logits, noise_like)
@@ -283,18 +289,23 @@ def top5_distance(logits: torch.Tensor, noise_like: bool = False) -> float:
     pos_b = b.argsort(-1, descending=True).argsort(-1)  # rank (0-based) of every class in frame b
     sigma = pos_b.gather(-1, rank_a)  # rank in frame b of the class ranked i in frame a
     i = torch.arange(5)
-    return (i - sigma.clamp(max=5)).abs().sum(-1).float().mean().item()
+    d = (i - sigma.clamp(max=5)).abs().sum(-1).float()
+    return d.mean(0) if per_image else d.mean().item()
 
 
 def stability_report(models: Mapping[str, nn.Module], x: torch.Tensor,
                      kinds: Iterable[str] | None = None, frames: int = 6, seed: int = 0,
-                     profile: str | None = None) -> dict[str, dict[str, dict[str, float]]]:
+                     profile: str | None = None, per_image: bool = False):
     """``{model: {kind: {"fp": ..., "t5d": ...}}}``; each sequence is made once for all models.
 
-    ``kinds`` defaults to the profile's list (quick: ``SEQUENCES``; full: all ten ImageNet-P ones).
+    ``kinds`` defaults to the profile's list (quick: ``SEQUENCES``; full: all ten ImageNet-P ones);
+    sequence j is seeded with ``seed + j``. With ``per_image=True`` returns ``(report, values)``,
+    ``values[model]`` a (N, kinds, 2) array of each image's flip probability and top-5 distance
+    from the same single pass (for bootstrap intervals over images).
     """
-    kinds = knobs(profile)["sequences"] if kinds is None else kinds
+    kinds = list(knobs(profile)["sequences"] if kinds is None else kinds)
     out: dict[str, dict[str, dict[str, float]]] = {k: {} for k in models}
+    values = {k: np.zeros((len(x), len(kinds), 2)) for k in models}
     for j, kind in enumerate(kinds):
         seq = perturbation_sequence(x, kind, frames, generator=torch.Generator().manual_seed(seed + j),
                                     profile=profile)
@@ -302,20 +313,28 @@ def stability_report(models: Mapping[str, nn.Module], x: torch.Tensor,
             z = sequence_logits(m, seq)
             noise = kind in NOISE_LIKE
             out[name][kind] = {"fp": flip_probability(z, noise), "t5d": top5_distance(z, noise)}
-    return out
+            if per_image:
+                values[name][:, j, 0] = flip_probability(z, noise, per_image=True).numpy()
+                values[name][:, j, 1] = top5_distance(z, noise, per_image=True).numpy()
+    return (out, values) if per_image else out
 
 
 def mean_rate(report: Mapping[str, Mapping[str, float]], baseline: Mapping[str, Mapping[str, float]],
-              key: str = "fp") -> dict[str, float]:
+              key: str = "fp", skip_undefined: bool = False) -> dict[str, float]:
     """FR (key "fp") or T5D ratio (key "t5d") per perturbation vs the baseline, and their mean
-    (``"mean"``: mFR or mT5D; 1.0 = as unstable as the baseline)."""
+    (``"mean"``: mFR or mT5D; 1.0 = as unstable as the baseline). Where the baseline never
+    changes the ratio is undefined: a ValueError, or with ``skip_undefined`` a NaN entry left out
+    of the mean (NaN if every entry is undefined)."""
     rates = {}
     for kind, r in report.items():
         den = baseline[kind][key]
         if den <= 0:
-            raise ValueError(f"The baseline never changes on {kind!r} ({key} = 0): the ratio is "
-                             "undefined; use more frames, a larger step or more images.")
+            if not skip_undefined:
+                raise ValueError(f"The baseline never changes on {kind!r} ({key} = 0): the ratio is "
+                                 "undefined; use more frames, a larger step or more images.")
+            rates[kind] = float("nan")
+            continue
         rates[kind] = r[key] / den
-    rates["mean"] = float(np.mean(list(rates.values())))
+    defined = [v for v in rates.values() if not np.isnan(v)]
+    rates["mean"] = float(np.mean(defined)) if defined else float("nan")
     return rates
-
