@@ -213,7 +213,7 @@ takeaway(f"zero-shot is {zs_vs_chance} chance ({zs_acc:.1%}, interval {lo:.1%}-{
 # digits typeset in the corpus fonts (renditions).
 
 # %%
-res = flyp.run_all(CFG)
+res = flyp.run_all(CFG, device=DEVICE)
 METHODS = ["zero-shot", "LP", "FT", "LP-FT", "FLYP"]
 SETS = ["id", "rotated", "thick pen", "rendition"]
 ood = {m: np.concatenate([res[m][s] for s in SETS[1:]]) for m in METHODS}

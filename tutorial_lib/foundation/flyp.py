@@ -314,19 +314,21 @@ def shifted_sets(k: dict) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 @torch.no_grad()
 def _correct_clf(clf: Classifier, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     clf.eval()
-    return (torch.cat([clf(x[i:i + 512]).argmax(1) for i in range(0, len(x), 512)]) == y).numpy()
+    return (torch.cat([clf(x[i:i + 512]).argmax(1) for i in range(0, len(x), 512)]) == y).cpu().numpy()
 
 
-def run_all(k: dict | None = None, log: Callable[[str], None] | None = print) -> dict:
+def run_all(k: dict | None = None, log: Callable[[str], None] | None = print,
+            device: torch.device | str | None = None) -> dict:
     """Adapt the shipped miniature CLIP by all five methods and score each on every set.
     Returns {method: {set: bool array}} plus {"seconds": {method: s}}."""
     k = dict(knobs() if k is None else k)
-    sets = shifted_sets(k)
-    train, val = data.load_digits_tensors("train"), data.load_digits_tensors("val")
+    dev = torch.device(device or "cpu")
+    sets = {s: (x.to(dev), y.to(dev)) for s, (x, y) in shifted_sets(k).items()}
+    train, val = (tuple(t.to(dev) for t in data.load_digits_tensors(s)) for s in ("train", "val"))
     res: dict = {"seconds": {}}
 
     def score_clip(m: MiniCLIP) -> dict:
-        return {s: (predict(m, x, DIGIT_PROMPTS) == y).numpy() for s, (x, y) in sets.items()}
+        return {s: (predict(m, x, DIGIT_PROMPTS) == y).cpu().numpy() for s, (x, y) in sets.items()}
 
     def score_clf(c: Classifier) -> dict:
         return {s: _correct_clf(c, x, y) for s, (x, y) in sets.items()}
@@ -339,10 +341,10 @@ def run_all(k: dict | None = None, log: Callable[[str], None] | None = print) ->
                 + f" ({res['seconds'][name]} s)")
 
     t0 = time.perf_counter()
-    done("zero-shot", score_clip(zoo.load("flyp_miniclip")), t0)
+    done("zero-shot", score_clip(zoo.load("flyp_miniclip", device=dev)), t0)
     seed_everything(0)
     t0 = time.perf_counter()
-    c = Classifier(zoo.load("flyp_miniclip").image)
+    c = Classifier(zoo.load("flyp_miniclip", device=dev).image)
     linear_probe(c, train, val)
     done("LP", score_clf(c), t0)
     t0 = time.perf_counter()
@@ -350,12 +352,12 @@ def run_all(k: dict | None = None, log: Callable[[str], None] | None = print) ->
     done("LP-FT", score_clf(c), t0)
     seed_everything(0)
     t0 = time.perf_counter()
-    c = Classifier(zoo.load("flyp_miniclip").image)
+    c = Classifier(zoo.load("flyp_miniclip", device=dev).image)
     fine_tune(c, train, k)
     done("FT", score_clf(c), t0)
     seed_everything(0)
     t0 = time.perf_counter()
-    m = zoo.load("flyp_miniclip")
+    m = zoo.load("flyp_miniclip", device=dev)
     flyp(m, train, k)
     done("FLYP", score_clip(m), t0)
     return res
