@@ -200,7 +200,7 @@ takeaway(f"zero-shot is {zs_vs_chance} chance ({zs_acc:.1%}, interval {lo:.1%}-{
 # %% [markdown]
 # ## 4. Four ways to adapt, with equal fine-tuning steps
 #
-# All start from the same pre-trained towers and use the 1,200-odd digit training scans:
+# All start from the same pre-trained towers and use the 1,200 digit training scans (200 validation scans pick the probe's C):
 # - **LP**: logistic regression on the image tower's 128 frozen features (C chosen on the
 #   validation split);
 # - **FT**: a new random linear head, every weight trained with cross-entropy;
