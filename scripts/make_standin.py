@@ -84,21 +84,31 @@ def write_weights(root: Path, names: list[str]) -> None:
                   str(root / f"{name}.safetensors"))
 
 
+MODELS = ["vit_small_patch16_224", "resnet50"]
+
+
+def build(out: Path, per_class: int = 4, models: list[str] | None = None) -> int:
+    """Write the whole stand-in under ``out`` (data/ and weights/); returns the number of photos."""
+    models = MODELS if models is None else models
+    n = write_folder(out / "data", per_class)
+    write_cifar(out / "data", n_train=500, n_test=100)
+    write_weights(out / "weights", models)
+    (out / "STAND-IN.txt").write_text(
+        "Offline stand-in for the full profile: photo crops under real wnids, CIFAR-10-shaped "
+        "photo crops, RANDOM-INIT weights. A smoke test of code paths; never results.\n")
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--per-class", type=int, default=4)
-    ap.add_argument("--models", nargs="+", default=["vit_small_patch16_224", "resnet50"])
+    ap.add_argument("--models", nargs="+", default=MODELS)
     args = ap.parse_args()
-    n = write_folder(args.out / "data", args.per_class)
-    write_cifar(args.out / "data", n_train=500, n_test=100)
-    write_weights(args.out / "weights", args.models)
-    (args.out / "STAND-IN.txt").write_text(
-        "Offline stand-in for the full profile: photo crops under real wnids, CIFAR-10-shaped "
-        "photo crops, RANDOM-INIT weights. A smoke test of code paths; never results.\n")
+    n = build(args.out, args.per_class, args.models)
     print(f"{n} images under {args.out / 'data' / 'val'}; CIFAR-shaped batches; weights for "
           f"{', '.join(args.models)}.\nexport FRFM_DATA_DIR={args.out / 'data'} "
-          f"FRFM_WEIGHTS_DIR={args.out / 'weights'} HF_HUB_OFFLINE=1 FRFM_PROFILE=full")
+          f"FRFM_WEIGHTS_DIR={args.out / 'weights'} HF_HUB_OFFLINE=1 FRFM_PROFILE=full FRFM_SMOKE=1")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from tutorial_lib.core.fit import fit
 KNOBS = {
     "quick": {"n_train": 8000, "n_test": 4000, "d": 50, "hidden": 100, "epochs": 20},
     "full": {"n_train": 50000, "n_test": 10000, "d": 50, "hidden": 100, "epochs": 40},
+    "smoke": {"n_train": 512, "n_test": 256, "epochs": 1},  # FRFM_SMOKE=1: code paths only
 }
 
 

@@ -57,6 +57,8 @@ KNOBS = {
         "seeds": 3,
         "encoder": "vit_small_patch16_224",
     },
+    # FRFM_SMOKE=1: the same code paths, a few steps and shots (numbers mean nothing)
+    "smoke": {"d": 20, "k": 5, "r": 8, "n": 100, "steps": 50, "shots": 4, "ft_epochs": 1, "seeds": 2},
 }
 
 

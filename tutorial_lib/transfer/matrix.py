@@ -40,11 +40,15 @@ PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the 
 KNOBS: dict[str, dict] = {
     "quick": {"dataset": "digits", "image_size": 16, "channels": 1, "num_classes": 10,
               "eps": 0.1, "train_steps": 3, "eval_steps": 10, "pretrain_epochs": 15,
-              "finetune_epochs": 10, "batch_size": 64, "n_eval": 397, "prefix": "transfer_digits"},
+              "finetune_epochs": 10, "batch_size": 64, "n_eval": 397, "n_train": None,
+              "prefix": "transfer_digits"},
     "full": {"dataset": "cifar10", "image_size": 32, "channels": 3, "num_classes": 10,
              "eps": 8 / 255, "train_steps": 10, "eval_steps": 20, "pretrain_epochs": 100,
-             "finetune_epochs": 25, "batch_size": 128, "n_eval": 1000,
+             "finetune_epochs": 25, "batch_size": 128, "n_eval": 1000, "n_train": None,
              "prefix": "transfer_cifar10_r18"},
+    # FRFM_SMOKE=1: the same code paths, one epoch, one PGD step (numbers mean nothing)
+    "smoke": {"train_steps": 1, "eval_steps": 2, "pretrain_epochs": 1, "finetune_epochs": 1,
+              "batch_size": 16, "n_eval": 16, "n_train": 64},
 }
 
 
@@ -62,20 +66,23 @@ def build_encoder(profile: str | None = None) -> nn.Module:
 def transfer_data(split: str, profile: str | None = None,
                   device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The lesson's data: digits at 16x16 (train / val / test) or CIFAR-10 (its 'val' is the last
-    5,000 training images, 'train' the first 45,000, 'test' the first ``n_eval`` test images)."""
+    5,000 training images, 'train' the first 45,000, 'test' the first ``n_eval`` test images).
+    The ``n_train`` knob, when set (a smoke run), keeps the first ``n_train`` of train and val."""
     from tutorial_lib.core.data import load_dataset
 
     k = knobs(profile)
     if k["dataset"] == "digits":
-        return load_dataset("digits", split, size=k["image_size"], device=device)
+        x, y = load_dataset("digits", split, size=k["image_size"], device=device)
+        return (x[:k["n_train"]], y[:k["n_train"]]) if split != "test" else (x, y)
     if split not in {"train", "val", "test"}:
         raise ValueError(f"Unknown split {split!r}; use train, val or test.")
     x, y = load_dataset("cifar10", "test" if split == "test" else "train")
     if split == "test":  # PGD-20 on all 10,000 test images is slow; score the first n_eval
         x, y = x[:k["n_eval"]], y[:k["n_eval"]]
-    else:
-        sl = slice(45000, None) if split == "val" else slice(0, 45000)
-        x, y = x[sl], y[sl]
+    else:  # the last tenth of the training images (5,000 of CIFAR-10's 50,000) is validation
+        cut = len(x) * 9 // 10
+        sl = slice(cut, None) if split == "val" else slice(0, cut)
+        x, y = x[sl][:k["n_train"]], y[sl][:k["n_train"]]
     return x.to(device) if device else x, y.to(device) if device else y
 
 
@@ -168,7 +175,7 @@ def pretrain_for_zoo(which: str, profile: str, log: Callable[[str], None] | None
     return train
 
 
-for _profile in KNOBS:
+for _profile in ("quick", "full"):  # KNOBS["smoke"] is an overlay, not a profile
     for _which in PRETRAININGS:
         zoo.register(encoder_name(_which, _profile), build=lambda p=_profile: build_encoder(p),
                      train=pretrain_for_zoo(_which, _profile),
