@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from tutorial_lib.core import zoo
-from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.config import get_profile, pick_knobs
 from tutorial_lib.core.fit import accuracy, cross_entropy, fit
 from tutorial_lib.core.transforms import pen_shift, rotate_images
 from tutorial_lib.transfer.pretrain import WithHead
@@ -58,7 +58,7 @@ KNOBS = {
         "encoder": "vit_small_patch16_224",
     },
     # FRFM_SMOKE=1: the same code paths, a few steps and shots (numbers mean nothing)
-    "smoke": {"d": 20, "k": 5, "r": 8, "n": 100, "steps": 50, "shots": 4, "ft_epochs": 1, "seeds": 2},
+    "smoke": {"d": 20, "k": 5, "r": 8, "n": 100, "steps": 50, "shots": 1, "ft_epochs": 1, "seeds": 2},
 }
 
 
@@ -420,17 +420,20 @@ for _recipe in ("FT", "LP-FT"):
                  description=f"cnn_digits adapted with {_recipe} on 20 scans per class (notebook 09)")
 
 
-def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224):
-    """Full profile: ``shots`` CIFAR-10 training images per class (ID, labeled) and 1,000 test
-    images, clean (ID) and under each shift in ``DIGIT_SHIFTS`` (rotation, dilation: OOD), resized
-    to ``size``. Downloads CIFAR-10 once; offline it fails early with ``FileNotFoundError``."""
+def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224, n_test: int | None = None):
+    """Full profile: ``shots`` CIFAR-10 training images per class (ID, labeled) and ``n_test``
+    test images (default: the profile's ``n_eval``, 1,000), clean (ID) and under each shift in
+    ``DIGIT_SHIFTS`` (rotation, dilation: OOD), resized to ``size``. Downloads CIFAR-10 once;
+    offline it fails early with ``FileNotFoundError``."""
     from tutorial_lib.core.data import load_cifar10
+
+    n_test = get_profile().n_eval if n_test is None else n_test
 
     x_tr, y_tr = load_cifar10("train")
     x_te, y_te = load_cifar10("test")
     idx = few_shot_indices(y_tr, shots, seed)
     resize = lambda x: F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    x_te, y_te = x_te[:1000], y_te[:1000]
+    x_te, y_te = x_te[:n_test], y_te[:n_test]
     tests = {
         k.replace("bold strokes", "dilated"): (resize(f(x_te)).clamp(0, 1), y_te)
         for k, f in DIGIT_SHIFTS.items()
