@@ -48,7 +48,7 @@ KNOBS: dict[str, dict] = {
              "prefix": "transfer_cifar10_r18"},
     # FRFM_SMOKE=1: the same code paths, one epoch, one PGD step (numbers mean nothing)
     "smoke": {"train_steps": 1, "eval_steps": 2, "pretrain_epochs": 1, "finetune_epochs": 1,
-              "batch_size": 16, "n_eval": 16, "n_train": 64},
+              "batch_size": 16, "n_eval": 8, "n_train": 32},
 }
 
 
@@ -215,32 +215,37 @@ def results_file(kind: str, profile: str | None = None) -> str:
         f"transfer/{knobs(profile)['prefix']}_{kind}_seeds.csv"
 
 
-def load_results(kind: str, profile: str | None = None):
-    """The shipped multi-seed table as a pandas DataFrame (sha256-checked)."""
+def load_results(kind: str, profile: str | None = None, train: bool = False):
+    """The shipped multi-seed table as a pandas DataFrame (sha256-checked). No full-profile table
+    ships: with ``train=True`` (the full profile's notebook asks for that) a missing one is built."""
     import pandas as pd
 
     from tutorial_lib.core.data import data_path, verified_path
 
     rel = results_file(kind, profile)
+    full = get_profile(profile).name == "full"
+    artefact = "transfer_results_full" if full else "transfer_results"
+    if not data_path(rel).is_file() and full and train:
+        print(f"data/{rel} is missing: building the full profile's seed tables now (3 seeds x 12 "
+              f"fine-tunings + pruned tickets: hours on a GPU; `python scripts/train.py {artefact}`).")
+        zoo.load(artefact, train=True)
     if not data_path(rel).is_file():
         raise FileNotFoundError(
-            f"data/{rel} is missing: produce it with `python scripts/train.py transfer_results` "
+            f"data/{rel} is missing: produce it with `python scripts/train.py {artefact}` "
             f"(FRFM_PROFILE={get_profile(profile).name}; hours on a GPU in the full profile, "
             "~15 min on one CPU core in the quick one).")
     return pd.read_csv(verified_path(rel))
 
 
-@zoo.register("transfer_results",
-              files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
-def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
-                     sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
-    """The quick profile's multi-seed tables: every encoder x regime fine-tuned per seed (SA/RA on
-    the test split), and double-win pruning of the AFF models at each sparsity."""
+def seed_tables(profile: str, seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
+                sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
+    """A profile's multi-seed tables: every encoder x regime fine-tuned per seed (SA/RA on the
+    test split), and double-win pruning of the AFF models at each sparsity."""
     from tutorial_lib.core.data import write_csv
 
-    k = knobs("quick")
-    train, test = transfer_data("train", "quick"), transfer_data("test", "quick")
-    encoders = {w: zoo.load(encoder_name(w, "quick")) for w in PRETRAININGS}
+    k = knobs(profile)
+    train, test = transfer_data("train", profile), transfer_data("test", profile)
+    encoders = {w: zoo.load(encoder_name(w, profile), train=profile == "full") for w in PRETRAININGS}
     matrix, sparse = [], []
     for seed in seeds:
         for which, enc in encoders.items():
@@ -250,15 +255,34 @@ def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
                 score = clean_and_robust_accuracy(model, *test, eps=k["eps"],
                                                   steps=k["eval_steps"], seed=seed)
                 matrix.append({"pretraining": which, "regime": regime, "seed": seed, **score})
-                log(f"seed {seed} {which:>16s} {regime} SA {score['SA']:.3f} RA {score['RA']:.3f}")
+                if log:
+                    log(f"seed {seed} {which:>16s} {regime} SA {score['SA']:.3f} RA {score['RA']:.3f}")
                 if regime == "AFF" and which in sparse_encoders:
                     sparse.append({"pretraining": which, "sparsity": 0.0, "seed": seed, **score})
                     for s in sparsities:
-                        ticket = sparse_finetune(enc, model.encoder, s, "AFF", train, "quick", seed)
+                        ticket = sparse_finetune(enc, model.encoder, s, "AFF", train, profile, seed)
                         sc = clean_and_robust_accuracy(ticket, *test, eps=k["eps"],
                                                        steps=k["eval_steps"], seed=seed)
                         sparse.append({"pretraining": which, "sparsity": s, "seed": seed, **sc})
-    write_csv("transfer/matrix_seeds.csv", matrix)
-    write_csv("transfer/sparsity_seeds.csv", sparse)
+    write_csv(results_file("matrix", profile), matrix)
+    write_csv(results_file("sparsity", profile), sparse)
     return {"seeds": list(seeds), "sparsities": list(sparsities), "knobs": k,
-            "split": "digits test (397 images), 16x16"}
+            "split": f"{k['dataset']} test ({len(test[0])} images), {k['image_size']}x{k['image_size']}"}
+
+
+@zoo.register("transfer_results",
+              files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
+def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
+                     sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
+    """The quick profile's multi-seed tables (``seed_tables("quick")``), shipped with the kit."""
+    return seed_tables("quick", seeds, sparsities, sparse_encoders, log)
+
+
+@zoo.register("transfer_results_full",
+              files=(results_file("matrix", "full"), results_file("sparsity", "full")))
+def transfer_results_full(log=print) -> dict:
+    """The full profile's tables (CIFAR-10, ResNet-18; hours on a GPU): built on first use. A
+    smoke run (FRFM_SMOKE=1) builds them with two seeds and one sparsity."""
+    if get_profile("full").smoke:
+        return seed_tables("full", seeds=(0, 1), sparsities=(0.9,), log=None)
+    return seed_tables("full", log=log)
