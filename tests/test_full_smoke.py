@@ -84,6 +84,20 @@ def text_of(nb) -> str:
     return "\n".join(parts)
 
 
+def slowest_cells(nb, k: int = 3) -> list[tuple[float, int]]:
+    """The ``k`` slowest code cells as (seconds, index among code cells), from nbclient's timings."""
+    from datetime import datetime
+
+    times = []
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        ex = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in ex and "shell.execute_reply" in ex:
+            t = (datetime.fromisoformat(ex["shell.execute_reply"].rstrip("Z"))
+                 - datetime.fromisoformat(ex["iopub.execute_input"].rstrip("Z"))).total_seconds()
+            times.append((t, i))
+    return sorted(times, reverse=True)[:k]
+
+
 def _make_test(py: Path):
     def test_runs_end_to_end(self, standin):
         t0 = time.perf_counter()
@@ -93,7 +107,13 @@ def _make_test(py: Path):
         assert BANNER in text, f"{py.name}: no smoke-run banner (does it call setup_notebook()?)"
         unlabelled = [line for line in text.splitlines() if line.startswith("[claim ")]
         assert not unlabelled, f"{py.name}: verdict lines not labelled as a smoke run: {unlabelled[:2]}"
-        print(f"{py.name}: {took:.0f} s")
+        print(f"{py.name}: {took:.0f} s; slowest cells: " + ", ".join(
+            f"#{i} {t:.0f} s" for t, i in slowest_cells(nb)))
+        if os.environ.get("FRFM_SMOKE_OUT"):  # for debugging a smoke run; never committed
+            import nbformat
+
+            Path(os.environ["FRFM_SMOKE_OUT"]).mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, Path(os.environ["FRFM_SMOKE_OUT"]) / f"{py.stem}.ipynb")
 
     if py.stem[:2] in PENDING:
         test_runs_end_to_end = pytest.mark.xfail(reason=PENDING[py.stem[:2]], strict=False)(
