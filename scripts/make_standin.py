@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
 # scikit-image photo -> a real ImageNet-1k wnid for what it shows (or the nearest class)
 PHOTO_WNIDS = {"chelsea": "n02123045", "coffee": "n07920052", "rocket": "n04266014",
@@ -114,10 +114,12 @@ def write_cifar(root: Path, n_train: int, n_test: int, seed: int = 0) -> None:
     per = -(-n_train // 5)
     for i in range(5):
         sl = slice(i * per, min(n_train, (i + 1) * per))
-        pickle.dump({"batch_label": f"STAND-IN training batch {i + 1}", "data": flat[sl],
-                     "labels": labels[sl]}, open(folder / f"data_batch_{i + 1}", "wb"))
-    pickle.dump({"batch_label": "STAND-IN test batch", "data": flat[n_train:],
-                 "labels": labels[n_train:]}, open(folder / "test_batch", "wb"))
+        with open(folder / f"data_batch_{i + 1}", "wb") as f:
+            pickle.dump({"batch_label": f"STAND-IN training batch {i + 1}", "data": flat[sl],
+                         "labels": labels[sl]}, f)
+    with open(folder / "test_batch", "wb") as f:
+        pickle.dump({"batch_label": "STAND-IN test batch", "data": flat[n_train:],
+                     "labels": labels[n_train:]}, f)
 
 
 def write_weights(root: Path, names: list[str]) -> None:

@@ -33,8 +33,8 @@ KNOBS = {
              "n_orders": 20},
     # FRFM_SMOKE=1: the same code paths on a tiny model, two steps (numbers mean nothing)
     "smoke": {"d_model": 32, "layers": 1, "heads": 2, "lstm_hidden": 32, "lstm_layers": 1,
-              "batch": 8, "steps": 2, "n_docs": 200, "n_items": 20, "n_examples": [0, 1, 2],
-              "lengths": [3, 5], "n_orders": 2},
+              "batch": 8, "steps": 2, "n_docs": 200, "n_items": 20, "n_examples": [0, 1, 4],
+              "lengths": [3, 5, 10], "n_orders": 2},
 }
 GINC_SEED, DOC_SEED, EVAL_SEED = 0, 1, 2  # the mixture, the pre-training documents, the check prompts
 
