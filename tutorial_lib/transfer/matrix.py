@@ -41,14 +41,14 @@ KNOBS: dict[str, dict] = {
     "quick": {"dataset": "digits", "image_size": 16, "channels": 1, "num_classes": 10,
               "eps": 0.1, "train_steps": 3, "eval_steps": 10, "pretrain_epochs": 15,
               "finetune_epochs": 10, "batch_size": 64, "n_eval": 397, "n_train": None,
-              "prefix": "transfer_digits"},
+              "resnet_width": None, "prefix": "transfer_digits"},  # digits: the 4-conv CNN
     "full": {"dataset": "cifar10", "image_size": 32, "channels": 3, "num_classes": 10,
              "eps": 8 / 255, "train_steps": 10, "eval_steps": 20, "pretrain_epochs": 100,
              "finetune_epochs": 25, "batch_size": 128, "n_eval": 1000, "n_train": None,
-             "prefix": "transfer_cifar10_r18"},
+             "resnet_width": 64, "prefix": "transfer_cifar10_r18"},
     # FRFM_SMOKE=1: the same code paths, one epoch, one PGD step (numbers mean nothing)
     "smoke": {"train_steps": 1, "eval_steps": 2, "pretrain_epochs": 1, "finetune_epochs": 1,
-              "batch_size": 16, "n_eval": 8, "n_train": 32},
+              "batch_size": 16, "n_eval": 8, "n_train": 32, "resnet_width": 8},
 }
 
 
@@ -60,7 +60,7 @@ def knobs(profile: str | None = None) -> dict:
 def build_encoder(profile: str | None = None) -> nn.Module:
     """The lesson's encoder: a 4-conv CNN (quick) or a CIFAR ResNet-18 (full)."""
     k = knobs(profile)
-    return ConvEncoder(k["channels"]) if k["dataset"] == "digits" else build_cifar_resnet18()
+    return ConvEncoder(k["channels"]) if k["dataset"] == "digits" else build_cifar_resnet18(k["resnet_width"])
 
 
 def transfer_data(split: str, profile: str | None = None,
