@@ -277,11 +277,12 @@ takeaway(f"highest RA: {best[0]} + {best[1]} ({100 * RA.loc[best]:.1f}%); a froz
 
 # %%
 ra = lambda w, r: RA.loc[LABEL[w], r]  # noqa: E731
-assert ra("rotation_std", "SLF") <= 0.02, "a standard encoder's linear probe should have ~0 RA"
-assert ra("contrastive_adv", "SLF") >= ra("rotation_std", "SLF") + 0.15
-for w in transfer.PRETRAININGS:
-    assert ra(w, "AFF") >= max(ra(w, "SLF"), ra(w, "SFF")) + 0.20, w
-assert ra("contrastive_adv", "SFF") < ra("contrastive_adv", "SLF"), "SFF should forget robustness"
+if not PROFILE.smoke:  # a smoke run's encoders saw one epoch of 32 images: untrained, nothing to assert
+    assert ra("rotation_std", "SLF") <= 0.02, "a standard encoder's linear probe should have ~0 RA"
+    assert ra("contrastive_adv", "SLF") >= ra("rotation_std", "SLF") + 0.15
+    for w in transfer.PRETRAININGS:
+        assert ra(w, "AFF") >= max(ra(w, "SLF"), ra(w, "SFF")) + 0.20, w
+    assert ra("contrastive_adv", "SFF") < ra("contrastive_adv", "SLF"), "SFF should forget robustness"
 assert (live.RA <= live.SA + 1e-9).all()
 
 # %% [markdown]
@@ -322,7 +323,7 @@ takeaway(f"standard full fine-tuning drops RA from {100 * ra('contrastive_adv', 
 # is a lower estimate of the real uncertainty.
 
 # %%
-shipped = transfer.load_results("matrix")
+shipped = transfer.load_results("matrix", train=PROFILE.name == "full")
 seeds = sorted(int(v) for v in shipped.seed.unique())
 summary = (shipped.groupby(["pretraining", "regime"])[["SA", "RA"]]
            .agg(["mean", "min", "max"]).reset_index())
@@ -362,7 +363,7 @@ rng = shipped.groupby(["pretraining", "regime"])[["SA", "RA"]].agg(["min", "max"
 for _, r in live.iterrows():
     for c in ("SA", "RA"):
         lo, hi = rng.loc[(r.pretraining, r.regime), (c, "min")], rng.loc[(r.pretraining, r.regime), (c, "max")]
-        assert lo - 0.05 <= r[c] <= hi + 0.05, (r.pretraining, r.regime, c, r[c], lo, hi)
+        assert PROFILE.smoke or lo - 0.05 <= r[c] <= hi + 0.05, (r.pretraining, r.regime, c, r[c], lo, hi)
 
 # %% [markdown]
 # ## 6 · Beside the published numbers
@@ -476,7 +477,7 @@ sparse_live = pd.DataFrame(sparse_live)
 sparse_live.assign(pretraining=sparse_live.pretraining.map(LABEL)).round(3)
 
 # %%
-sp = transfer.load_results("sparsity")
+sp = transfer.load_results("sparsity", train=PROFILE.name == "full")
 
 
 def plot_sparsity(metric="RA", ax=None):
@@ -507,7 +508,7 @@ for _, r in sparse_live.iterrows():
     ref = sp[(sp.pretraining == r.pretraining) & np.isclose(sp.sparsity, r.sparsity)]
     assert len(ref) >= 1, "the shipped table lacks this sparsity"
     for c in ("SA", "RA"):
-        assert ref[c].min() - 0.05 <= r[c] <= ref[c].max() + 0.05, (r.pretraining, c, r[c], ref[c].tolist())
+        assert PROFILE.smoke or ref[c].min() - 0.05 <= r[c] <= ref[c].max() + 0.05, (r.pretraining, c, r[c], ref[c].tolist())
 # A "winning ticket" matches its own dense model: mean SA and RA within 1 point of sparsity 0.
 def winning_sparsity(w, tol=0.01):
     dense, ok = sm.loc[(w, 0.0)], 0.0

@@ -397,7 +397,7 @@ print(f"the table's edits of {n_live} functions re-scored live in {time.perf_cou
 print("share of the 1,000 programs whose table row the fixes touch:", {k: f"{v:.1%}" for k, v in affected.items()})
 
 # %%
-assert min(agree.values()) >= 0.9, agree
+assert PROFILE.smoke or min(agree.values()) >= 0.9, agree  # a smoke run's 2-step model is not the table's
 
 # %% [markdown]
 # A known limitation of the shipped table, stated: for the share of programs printed above, the

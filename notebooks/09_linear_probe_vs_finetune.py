@@ -373,8 +373,9 @@ if PROFILE.name == "quick":
 
 # %%
 # The phenomenon that must hold whatever the ordering: LP-FT moves the features less than FT.
-assert img_table.loc["LP-FT", "feature change"] < img_table.loc["FT", "feature change"], img_table
-assert img_table.loc["LP", "ID (clean test)"] > 0.8, img_table
+# (A smoke run's encoder has random weights and one epoch on 10 images: nothing to assert.)
+assert PROFILE.smoke or img_table.loc["LP-FT", "feature change"] < img_table.loc["FT", "feature change"], img_table
+assert PROFILE.smoke or img_table.loc["LP", "ID (clean test)"] > 0.8, img_table
 
 # %% [markdown]
 # ## Summary

@@ -8,6 +8,8 @@ It writes, all labelled STAND-IN:
 - data/val/<wnid>/*.JPEG: crops of scikit-image's photos under real ImageNet wnids (the photo's
   subject where one fits, e.g. chelsea -> tabby cat), 224+ px;
 - data/cifar10/cifar-10-batches-py/: CIFAR-10-shaped pickles of 32-px photo crops, 10 labels;
+- data/imagenet-r/, data/imagenet-a/, data/bg_challenge/: the same photos as stand-ins for the
+  shift benchmarks of notebook 11 (with a stand-in ImageNet-9 class map, not the real one);
 - weights/<timm name>.safetensors: RANDOM-INIT weights of the full profile's timm models, so the
   models build offline. Every accuracy computed with them is chance level by construction.
 """
@@ -21,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
 # scikit-image photo -> a real ImageNet-1k wnid for what it shows (or the nearest class)
 PHOTO_WNIDS = {"chelsea": "n02123045", "coffee": "n07920052", "rocket": "n04266014",
@@ -55,6 +57,52 @@ def write_folder(root: Path, per_class: int, size: int = 256, seed: int = 0) -> 
     return count
 
 
+IN9_CLASSES = ("00_dog", "01_bird", "02_wheeled vehicle", "03_reptile", "04_carnivore", "05_insect",
+               "06_musical instrument", "07_primate", "08_fish")
+IN9_VARIANTS = ("original", "only_fg", "mixed_same", "mixed_rand", "mixed_next", "only_bg_t", "no_fg",
+                "only_bg_b")
+
+
+def write_shift_folders(root: Path, per_class: int = 2, size: int = 256, seed: int = 1) -> None:
+    """STAND-IN folders for the three ImageNet shifts of notebook 11, all made of the same photos:
+    imagenet-r/<wnid>/ (greyscale, posterised: a crude "rendition"), imagenet-a/<wnid>/ (other
+    crops), and bg_challenge/<variant>/val/<NN_class>/ with a stand-in ``in_to_in9.json``
+    (ImageNet index c * 100 .. c * 100 + 49 -> class c, every other index -1; NOT the real map)."""
+    import json
+
+    from PIL import Image, ImageOps
+
+    tmp = root / "_photos"
+    write_folder(tmp, per_class, size, seed)
+    files = sorted((tmp / "val").glob("*/*.JPEG"))
+    for kind in ("imagenet-r", "imagenet-a"):
+        for f in files:
+            out = root / kind / f.parent.name / f.name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            img = Image.open(f).convert("RGB")
+            if kind == "imagenet-r":
+                img = ImageOps.posterize(ImageOps.grayscale(img), 2).convert("RGB")
+            else:
+                img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            img.save(out, quality=90)
+    bg = root / "bg_challenge"
+    for variant in IN9_VARIANTS:
+        for c, name in enumerate(IN9_CLASSES):
+            folder = bg / variant / "val" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for k in range(per_class):
+                f = files[(c * per_class + k) % len(files)]
+                Image.open(f).convert("RGB").save(folder / f"STANDIN_{variant}_{k}.JPEG", quality=90)
+    (bg / "in_to_in9.json").write_text(json.dumps(
+        {str(i): (i // 100 if i % 100 < 50 and i // 100 < 9 else -1) for i in range(1000)}))
+    for folder in (root / "imagenet-r", root / "imagenet-a", bg):
+        (folder / "STAND-IN.txt").write_text("STAND-IN: scikit-image photo crops, not the benchmark; "
+                                             "a smoke test of code paths, never results.\n")
+    import shutil
+
+    shutil.rmtree(tmp)
+
+
 def write_cifar(root: Path, n_train: int, n_test: int, seed: int = 0) -> None:
     from tutorial_lib.core.data import photo_crops
 
@@ -66,10 +114,12 @@ def write_cifar(root: Path, n_train: int, n_test: int, seed: int = 0) -> None:
     per = -(-n_train // 5)
     for i in range(5):
         sl = slice(i * per, min(n_train, (i + 1) * per))
-        pickle.dump({"batch_label": f"STAND-IN training batch {i + 1}", "data": flat[sl],
-                     "labels": labels[sl]}, open(folder / f"data_batch_{i + 1}", "wb"))
-    pickle.dump({"batch_label": "STAND-IN test batch", "data": flat[n_train:],
-                 "labels": labels[n_train:]}, open(folder / "test_batch", "wb"))
+        with open(folder / f"data_batch_{i + 1}", "wb") as f:
+            pickle.dump({"batch_label": f"STAND-IN training batch {i + 1}", "data": flat[sl],
+                         "labels": labels[sl]}, f)
+    with open(folder / "test_batch", "wb") as f:
+        pickle.dump({"batch_label": "STAND-IN test batch", "data": flat[n_train:],
+                     "labels": labels[n_train:]}, f)
 
 
 def write_weights(root: Path, names: list[str]) -> None:
@@ -84,21 +134,32 @@ def write_weights(root: Path, names: list[str]) -> None:
                   str(root / f"{name}.safetensors"))
 
 
+MODELS = ["vit_small_patch16_224", "resnet50"]
+
+
+def build(out: Path, per_class: int = 4, models: list[str] | None = None) -> int:
+    """Write the whole stand-in under ``out`` (data/ and weights/); returns the number of photos."""
+    models = MODELS if models is None else models
+    n = write_folder(out / "data", per_class)
+    write_shift_folders(out / "data")
+    write_cifar(out / "data", n_train=500, n_test=100)
+    write_weights(out / "weights", models)
+    (out / "STAND-IN.txt").write_text(
+        "Offline stand-in for the full profile: photo crops under real wnids, CIFAR-10-shaped "
+        "photo crops, RANDOM-INIT weights. A smoke test of code paths; never results.\n")
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--per-class", type=int, default=4)
-    ap.add_argument("--models", nargs="+", default=["vit_small_patch16_224", "resnet50"])
+    ap.add_argument("--models", nargs="+", default=MODELS)
     args = ap.parse_args()
-    n = write_folder(args.out / "data", args.per_class)
-    write_cifar(args.out / "data", n_train=500, n_test=100)
-    write_weights(args.out / "weights", args.models)
-    (args.out / "STAND-IN.txt").write_text(
-        "Offline stand-in for the full profile: photo crops under real wnids, CIFAR-10-shaped "
-        "photo crops, RANDOM-INIT weights. A smoke test of code paths; never results.\n")
+    n = build(args.out, args.per_class, args.models)
     print(f"{n} images under {args.out / 'data' / 'val'}; CIFAR-shaped batches; weights for "
           f"{', '.join(args.models)}.\nexport FRFM_DATA_DIR={args.out / 'data'} "
-          f"FRFM_WEIGHTS_DIR={args.out / 'weights'} HF_HUB_OFFLINE=1 FRFM_PROFILE=full")
+          f"FRFM_WEIGHTS_DIR={args.out / 'weights'} HF_HUB_OFFLINE=1 FRFM_PROFILE=full FRFM_SMOKE=1")
 
 
 if __name__ == "__main__":

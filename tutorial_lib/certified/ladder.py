@@ -37,12 +37,18 @@ KNOBS = {
              "pgd_restarts": 100, "pgd_steps": 100, "cvxpy_widths": (4, 8, 16, 32),
              "fo_widths": (4, 8, 16, 32, 100, 200), "smooth_images": 397, "smooth_n0": 100,
              "smooth_n": 10000, "smooth_sigma": 0.12, "smooth_batch": 1000, "smooth_radius": 0.05},
+    # FRFM_SMOKE=1: the same code paths on a few images and steps (numbers mean nothing)
+    "smoke": {"n_images": 8, "n_sdp": 1, "sdp_steps": 10, "pgd_restarts": 1, "pgd_steps": 2,
+              "cvxpy_widths": (4,), "fo_widths": (4, 8), "smooth_images": 4, "smooth_n0": 8,
+              "smooth_n": 32, "smooth_batch": 32},
 }
 
 
 def knobs(profile: str | None = None) -> dict:
     """The ladder lesson's knobs for the active (or named) profile."""
-    return dict(KNOBS[get_profile(profile).name])
+    from tutorial_lib.core.config import pick_knobs  # KNOBS["smoke"] laid over under FRFM_SMOKE=1
+
+    return pick_knobs(KNOBS, get_profile(profile).name)
 
 
 def digits8(split: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -37,6 +37,8 @@ KNOBS = {
               "pgd_steps": 10, "pgd_draws": 8},
     "full": {"n_images": 500, "n0": 100, "n": 10000, "alpha": 0.001, "batch": 500,
              "pgd_steps": 20, "pgd_draws": 64},
+    # FRFM_SMOKE=1: the same code paths on a few images and draws (numbers mean nothing)
+    "smoke": {"n_images": 32, "n0": 32, "n": 1000, "pgd_steps": 2, "pgd_draws": 2},
 }
 TRAIN_RECIPE = {"epochs": 60, "lr": 2e-3, "weight_decay": 5e-4, "batch_size": 64,
                 "warmup_epochs": 2, "label_smoothing": 0.0}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from tutorial_lib.core.config import get_profile
+from tutorial_lib.core.config import get_profile, pick_knobs
 
 from .dataset import (
     BOS,
@@ -29,6 +29,7 @@ from .dataset import (
 MODEL_CONFIGS = {
     "quick": {"d": 128, "layers": 2, "heads": 4, "ff": 512, "max_len": 128, "max_tgt": 5},
     "full": {"d": 256, "layers": 4, "heads": 8, "ff": 1024, "max_len": 320, "max_tgt": 5},
+    "smoke": {"d": 32, "layers": 1, "heads": 2, "ff": 64},  # FRFM_SMOKE=1: code paths only
 }
 
 
@@ -124,7 +125,7 @@ class NamePredictor(nn.Module):
 
 def build_model(vocab_size: int | None = None, profile: str | None = None) -> NamePredictor:
     """A NamePredictor sized for the profile (``MODEL_CONFIGS``)."""
-    cfg = MODEL_CONFIGS[get_profile(profile).name]
+    cfg = pick_knobs(MODEL_CONFIGS, profile)
     return NamePredictor(vocab_size or len(load_vocab()), **cfg)
 
 

@@ -21,9 +21,26 @@ from .train import train_for_checkpoint
 
 def _train(name: str, profile: str):
     def train(model: NamePredictor) -> dict:
+        if get_profile(profile).smoke:
+            return _smoke_train(name, model.to(default_device()))
         return train_for_checkpoint(checkpoint_name(name, profile), model.to(default_device()),
                                     profile=profile)
     return train
+
+
+def _smoke_train(name: str, model: NamePredictor) -> dict:
+    """FRFM_SMOKE=1: the training and evaluation code on a few functions for two steps (a smoke
+    test of the code path; the model learns nothing)."""
+    from .dataset import load_corpus
+    from .train import evaluation_report, train_name_model
+
+    vocab = load_vocab()
+    train, val, test = (load_corpus(s, n=n) for s, n in (("train", 64), ("val", 8), ("test", 8)))
+    metrics = train_name_model(model, train, val, vocab, steps=2, batch_size=8, warmup=1,
+                               eval_every=2, adv_fraction=0.5 if name == ROBUST else 0.0, log=None)
+    metrics.update(evaluation_report(model, vocab, test, train))
+    model.half()
+    return metrics
 
 
 for _profile in ("quick", "full"):
@@ -40,7 +57,36 @@ def load_name_model(name: str = STANDARD, device: torch.device | str | None = No
     trained on first use (GPU recommended) on the shipped corpus plus ``$FRFM_CODE_DIR``."""
     dev = device or default_device()
     full = get_profile().name == "full"  # no full-profile model ships: the lesson trains it
-    return zoo.load(checkpoint_name(name), train=full).float().to(dev).eval()
+    try:
+        model = zoo.load(checkpoint_name(name))
+    except FileNotFoundError:
+        if not full:
+            raise
+        print(full_training_estimate(name))
+        model = zoo.load(checkpoint_name(name), train=True)
+    return model.float().to(dev).eval()
+
+
+def full_training_estimate(name: str = STANDARD) -> str:
+    """What training the full-profile model costs, scaled from the shipped quick model's record:
+    examples seen x compute per example (width^2 x layers x input length)."""
+    from .model import MODEL_CONFIGS
+    from .train import TRAIN_CONFIGS
+
+    if get_profile().smoke:
+        return f"{checkpoint_name(name)}: smoke run, 2 training steps on 64 functions."
+    q, f = TRAIN_CONFIGS["quick"], TRAIN_CONFIGS["full"]
+    mq, mf = MODEL_CONFIGS["quick"], MODEL_CONFIGS["full"]
+    rec = zoo.metrics(checkpoint_name(name, "quick"))
+    examples = f["steps"] * f["batch_size"] / (q["steps"] * q["batch_size"])
+    per_example = (mf["d"] ** 2 * mf["layers"] * mf["max_len"]) / (mq["d"] ** 2 * mq["layers"] * mq["max_len"])
+    hours = rec["train_seconds"] * examples * per_example / 3600
+    return (f"{checkpoint_name(name)} is not on this machine: training it now ({f['steps']:,} steps of "
+            f"{f['batch_size']} functions, {examples:.0f}x the quick model's examples at about "
+            f"{per_example:.0f}x its compute each). The quick model took {rec['train_seconds'] / 60:.0f} min "
+            f"on {rec.get('threads', 1)} CPU thread{'s' * (rec.get('threads', 1) != 1)}, so expect roughly {hours:.0f} h on such a CPU "
+            f"(the {f['max_minutes']}-minute guard stops it earlier) and far less on a GPU. "
+            f"Or build it once with `{zoo.command(checkpoint_name(name))}`.")
 
 
 _DEFAULT: dict = {}

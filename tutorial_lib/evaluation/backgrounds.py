@@ -21,7 +21,10 @@ from .natural_adv import per_image_correct as _correct
 KNOBS = {"quick": {"n_per_photo": 8, "train_per_photo": 32, "challenge_per_pool": 1,
                    "challenge_images": 200, "epochs": 8},
          "full": {"n_per_photo": 32, "train_per_photo": 128, "challenge_per_pool": 4,
-                  "challenge_images": 397, "epochs": 15}}
+                  "challenge_images": 397, "epochs": 15},
+         # FRFM_SMOKE=1: the same code paths, one epoch (numbers mean nothing)
+         "smoke": {"n_per_photo": 2, "train_per_photo": 8, "challenge_per_pool": 1,
+                   "challenge_images": 32, "epochs": 1}}
 
 
 def knobs(profile: str | None = None) -> dict:

@@ -37,14 +37,17 @@ KNOBS = {
     "full": {"classes": tuple(range(10)), "epochs": 60, "ce_epochs": 10, "ascent_steps": 10,
              "ascent_lr": 0.1, "gamma": 2.0, "r_scales": (1.0, 2.0, 3.0, 4.0, 6.0), "lam": 1.0, "width": 256, "n_crops": 1000,
              "svdd_epochs": 60, "n_boot": 2000},
+    # FRFM_SMOKE=1: the same code paths, one epoch, one ascent step (numbers mean nothing)
+    "smoke": {"epochs": 1, "ce_epochs": 1, "ascent_steps": 1, "r_scales": (1.0, 2.0), "width": 32,
+              "n_crops": 64, "svdd_epochs": 1, "n_boot": 50},
 }
 
 
 def knobs(profile: str | None = None) -> dict:
     """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
+    from tutorial_lib.core.config import pick_knobs  # KNOBS["smoke"] laid over under FRFM_SMOKE=1
 
-    return dict(KNOBS[get_profile(profile).name])
+    return pick_knobs(KNOBS, profile)
 
 
 # ----------------------------------------------------------------------------- networks

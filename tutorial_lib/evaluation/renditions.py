@@ -66,7 +66,7 @@ FONT_STYLES = {
 # the mild affine: max rotation (deg), max shear, scale range, max shift (fraction of the frame)
 AFFINE = {"rotate": 10.0, "shear": 0.15, "scale": (0.9, 1.05), "shift": 0.06}
 NO_AFFINE = {"rotate": 0.0, "shear": 0.0, "scale": (1.0, 1.0), "shift": 0.0}
-KNOBS = {"quick": {"n_per_glyph": 2}, "full": {"n_per_glyph": 10}}
+KNOBS = {"quick": {"n_per_glyph": 2}, "full": {"n_per_glyph": 10}, "smoke": {"n_per_glyph": 1}}
 _CANVAS = 128  # working resolution (4x the output side of 32)
 
 

@@ -32,6 +32,10 @@ KNOBS = {
              "ctx": 512, "batch": 64, "steps": 20000, "lr": 1e-3, "n_docs": 100000,
              "n_items": 2000, "n_examples": [0, 1, 2, 4, 8, 16, 32, 40], "lengths": [3, 5, 8, 10],
              "n_orders": 20},
+    # FRFM_SMOKE=1: the same code paths on a tiny model, two steps (numbers mean nothing)
+    "smoke": {"d_model": 32, "layers": 1, "heads": 2, "lstm_hidden": 32, "lstm_layers": 1,
+              "batch": 8, "steps": 2, "n_docs": 200, "n_items": 20, "n_examples": [0, 1, 4],
+              "lengths": [3, 5, 10], "n_orders": 2},
 }
 GINC_SEED, DOC_SEED, EVAL_SEED = 0, 1, 2  # the mixture, the pre-training documents, the check prompts
 

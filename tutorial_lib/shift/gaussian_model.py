@@ -34,6 +34,7 @@ KNOBS = {
         "trials": 100,
         "n_labeled": [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000],
     },
+    "smoke": {"trials": 2, "n_labeled": [10, 100, 1000]},  # FRFM_SMOKE=1: code paths only
 }
 
 

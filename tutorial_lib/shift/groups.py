@@ -41,14 +41,16 @@ KNOBS = {
     "full": {"p_maj": 0.95, "visibility": 1.0, "label": "small", "width": 256, "epochs": 30,
              "lr": 1e-3, "batch_size": 64, "weight_decay": 0.03, "seeds": 10, "jtt_epochs": 1,
              "jtt_lambdas": (5.0, 10.0, 20.0, 50.0), "dro_eta": 0.05},
+    # FRFM_SMOKE=1: the same code paths, one epoch, two seeds (numbers mean nothing)
+    "smoke": {"width": 32, "epochs": 1, "seeds": 2, "jtt_lambdas": (5.0, 20.0)},
 }
 
 
 def knobs(profile: str | None = None) -> dict:
     """The lesson's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
+    from tutorial_lib.core.config import pick_knobs  # KNOBS["smoke"] laid over under FRFM_SMOKE=1
 
-    return dict(KNOBS[get_profile(profile).name])
+    return pick_knobs(KNOBS, profile)
 
 
 # ----------------------------------------------------------------------------- group bookkeeping

@@ -31,14 +31,16 @@ KNOBS = {
     "full": {"n_train": 3000, "n_test": 4000, "d_core": 100, "d_spu": 100, "mu": 1.0,
              "var_core": 100.0, "var_spu": 1.0, "p_maj": 0.9,
              "widths": (10, 30, 100, 300, 1000, 3000, 10000), "seeds": 10, "lam": 1e-6, "max_iter": 1000},
+    # FRFM_SMOKE=1: the same code paths on a few widths and seeds (numbers mean nothing)
+    "smoke": {"n_train": 200, "n_test": 200, "widths": (10, 100, 1000), "seeds": 2, "max_iter": 50},
 }
 
 
 def knobs(profile: str | None = None) -> dict:
     """The sweep's knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
+    from tutorial_lib.core.config import pick_knobs  # KNOBS["smoke"] laid over under FRFM_SMOKE=1
 
-    return dict(KNOBS[get_profile(profile).name])
+    return pick_knobs(KNOBS, profile)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from tutorial_lib.core.fit import fit
 KNOBS = {
     "quick": {"n_train": 8000, "n_test": 4000, "d": 50, "hidden": 100, "epochs": 20},
     "full": {"n_train": 50000, "n_test": 10000, "d": 50, "hidden": 100, "epochs": 40},
+    # FRFM_SMOKE=1: the quick sizes (the MLP is trained live, so the lesson's asserts still hold)
+    "smoke": {"n_train": 8000, "n_test": 4000, "epochs": 20},
 }
 
 

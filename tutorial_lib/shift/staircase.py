@@ -29,14 +29,15 @@ KNOBS = {
               "ns": (2, 4, 8, 16, 32, 64, 128), "seeds": 30},
     "full": {"stairs": 10, "eps": 0.25, "decay": 0.6, "n_unlabeled": 1000,
              "ns": (2, 4, 8, 16, 32, 64, 128, 256, 512), "seeds": 200},
+    "smoke": {"n_unlabeled": 100, "ns": (2, 8, 32), "seeds": 4},  # FRFM_SMOKE=1: code paths only
 }
 
 
 def knobs(profile: str | None = None) -> dict:
     """The staircase knobs for ``profile`` (default: the active ``FRFM_PROFILE``)."""
-    from tutorial_lib.core.config import get_profile
+    from tutorial_lib.core.config import pick_knobs  # KNOBS["smoke"] laid over under FRFM_SMOKE=1
 
-    return dict(KNOBS[get_profile(profile).name])
+    return pick_knobs(KNOBS, profile)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ KNOBS = {
     "full": {"d": 200, "k": 20, "r": 60, "n": 1000, "feature_noise": 0.05, "steps": 6000,
              "lr": 0.05, "shots": 100, "ft_epochs": 10, "ft_lr": 1e-5, "seeds": 3,
              "encoder": "vit_small_patch16_224"},
+    # FRFM_SMOKE=1: the same code paths, a few steps and shots (numbers mean nothing)
+    "smoke": {"d": 20, "k": 5, "r": 8, "n": 100, "steps": 50, "shots": 1, "ft_epochs": 1, "seeds": 2},
 }
 
 
@@ -61,16 +63,18 @@ def digits_transfer_data(shots: int = 20, seed: int = 0):
     return (x_tr[idx], y_tr[idx]), {k: (f(x_te), y_te) for k, f in DIGIT_SHIFTS.items()}
 
 
-def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224):
-    """Full profile: ``shots`` CIFAR-10 training images per class (ID, labeled) and 1,000 test
-    images, clean (ID) and under each shift in ``DIGIT_SHIFTS`` (rotation, dilation: OOD), resized
+def cifar_transfer_data(shots: int = 100, seed: int = 0, size: int = 224,
+                        n_test: int | None = None):
+    """Full profile: ``shots`` CIFAR-10 training images per class (ID, labeled) and ``n_test``
+    test images (default: the profile's ``n_eval``, 1,000), clean (ID) and under each shift in ``DIGIT_SHIFTS`` (rotation, dilation: OOD), resized
     to ``size``. Downloads CIFAR-10 once; offline it fails early with ``FileNotFoundError``."""
     x_tr, y_tr = load_cifar10("train")
     x_te, y_te = load_cifar10("test")
     idx = few_shot_indices(y_tr, shots, seed)
     resize = lambda x: F.interpolate(x, size=(size, size), mode="bilinear",  # noqa: E731
                                      align_corners=False).clamp(0, 1)
-    x_te, y_te = x_te[:1000], y_te[:1000]
+    n_test = get_profile().n_eval if n_test is None else n_test
+    x_te, y_te = x_te[:n_test], y_te[:n_test]
     tests = {k.replace("bold strokes", "dilated"): (resize(f(x_te)), y_te)
              for k, f in DIGIT_SHIFTS.items()}
     return (resize(x_tr[idx]), y_tr[idx]), tests

@@ -40,11 +40,15 @@ PRETRAININGS = {  # encoder name suffix -> (pretext, adversarial?, label in the 
 KNOBS: dict[str, dict] = {
     "quick": {"dataset": "digits", "image_size": 16, "channels": 1, "num_classes": 10,
               "eps": 0.1, "train_steps": 3, "eval_steps": 10, "pretrain_epochs": 15,
-              "finetune_epochs": 10, "batch_size": 64, "n_eval": 397, "prefix": "transfer_digits"},
+              "finetune_epochs": 10, "batch_size": 64, "n_eval": 397, "n_train": None,
+              "resnet_width": None, "prefix": "transfer_digits"},  # digits: the 4-conv CNN
     "full": {"dataset": "cifar10", "image_size": 32, "channels": 3, "num_classes": 10,
              "eps": 8 / 255, "train_steps": 10, "eval_steps": 20, "pretrain_epochs": 100,
-             "finetune_epochs": 25, "batch_size": 128, "n_eval": 1000,
-             "prefix": "transfer_cifar10_r18"},
+             "finetune_epochs": 25, "batch_size": 128, "n_eval": 1000, "n_train": None,
+             "resnet_width": 64, "prefix": "transfer_cifar10_r18"},
+    # FRFM_SMOKE=1: the same code paths, one epoch, one PGD step (numbers mean nothing)
+    "smoke": {"train_steps": 1, "eval_steps": 2, "pretrain_epochs": 1, "finetune_epochs": 1,
+              "batch_size": 16, "n_eval": 8, "n_train": 32, "resnet_width": 8},
 }
 
 
@@ -56,26 +60,29 @@ def knobs(profile: str | None = None) -> dict:
 def build_encoder(profile: str | None = None) -> nn.Module:
     """The lesson's encoder: a 4-conv CNN (quick) or a CIFAR ResNet-18 (full)."""
     k = knobs(profile)
-    return ConvEncoder(k["channels"]) if k["dataset"] == "digits" else build_cifar_resnet18()
+    return ConvEncoder(k["channels"]) if k["dataset"] == "digits" else build_cifar_resnet18(k["resnet_width"])
 
 
 def transfer_data(split: str, profile: str | None = None,
                   device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The lesson's data: digits at 16x16 (train / val / test) or CIFAR-10 (its 'val' is the last
-    5,000 training images, 'train' the first 45,000, 'test' the first ``n_eval`` test images)."""
+    5,000 training images, 'train' the first 45,000, 'test' the first ``n_eval`` test images).
+    The ``n_train`` knob, when set (a smoke run), keeps the first ``n_train`` of train and val."""
     from tutorial_lib.core.data import load_dataset
 
     k = knobs(profile)
     if k["dataset"] == "digits":
-        return load_dataset("digits", split, size=k["image_size"], device=device)
+        x, y = load_dataset("digits", split, size=k["image_size"], device=device)
+        return (x[:k["n_train"]], y[:k["n_train"]]) if split != "test" else (x, y)
     if split not in {"train", "val", "test"}:
         raise ValueError(f"Unknown split {split!r}; use train, val or test.")
     x, y = load_dataset("cifar10", "test" if split == "test" else "train")
     if split == "test":  # PGD-20 on all 10,000 test images is slow; score the first n_eval
         x, y = x[:k["n_eval"]], y[:k["n_eval"]]
-    else:
-        sl = slice(45000, None) if split == "val" else slice(0, 45000)
-        x, y = x[sl], y[sl]
+    else:  # the last tenth of the training images (5,000 of CIFAR-10's 50,000) is validation
+        cut = len(x) * 9 // 10
+        sl = slice(cut, None) if split == "val" else slice(0, cut)
+        x, y = x[sl][:k["n_train"]], y[sl][:k["n_train"]]
     return x.to(device) if device else x, y.to(device) if device else y
 
 
@@ -168,7 +175,7 @@ def pretrain_for_zoo(which: str, profile: str, log: Callable[[str], None] | None
     return train
 
 
-for _profile in KNOBS:
+for _profile in ("quick", "full"):  # KNOBS["smoke"] is an overlay, not a profile
     for _which in PRETRAININGS:
         zoo.register(encoder_name(_which, _profile), build=lambda p=_profile: build_encoder(p),
                      train=pretrain_for_zoo(_which, _profile),
@@ -208,32 +215,37 @@ def results_file(kind: str, profile: str | None = None) -> str:
         f"transfer/{knobs(profile)['prefix']}_{kind}_seeds.csv"
 
 
-def load_results(kind: str, profile: str | None = None):
-    """The shipped multi-seed table as a pandas DataFrame (sha256-checked)."""
+def load_results(kind: str, profile: str | None = None, train: bool = False):
+    """The shipped multi-seed table as a pandas DataFrame (sha256-checked). No full-profile table
+    ships: with ``train=True`` (the full profile's notebook asks for that) a missing one is built."""
     import pandas as pd
 
     from tutorial_lib.core.data import data_path, verified_path
 
     rel = results_file(kind, profile)
+    full = get_profile(profile).name == "full"
+    artefact = "transfer_results_full" if full else "transfer_results"
+    if not data_path(rel).is_file() and full and train:
+        print(f"data/{rel} is missing: building the full profile's seed tables now (3 seeds x 12 "
+              f"fine-tunings + pruned tickets: hours on a GPU; `python scripts/train.py {artefact}`).")
+        zoo.load(artefact, train=True)
     if not data_path(rel).is_file():
         raise FileNotFoundError(
-            f"data/{rel} is missing: produce it with `python scripts/train.py transfer_results` "
+            f"data/{rel} is missing: produce it with `python scripts/train.py {artefact}` "
             f"(FRFM_PROFILE={get_profile(profile).name}; hours on a GPU in the full profile, "
             "~15 min on one CPU core in the quick one).")
     return pd.read_csv(verified_path(rel))
 
 
-@zoo.register("transfer_results",
-              files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
-def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
-                     sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
-    """The quick profile's multi-seed tables: every encoder x regime fine-tuned per seed (SA/RA on
-    the test split), and double-win pruning of the AFF models at each sparsity."""
+def seed_tables(profile: str, seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
+                sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
+    """A profile's multi-seed tables: every encoder x regime fine-tuned per seed (SA/RA on the
+    test split), and double-win pruning of the AFF models at each sparsity."""
     from tutorial_lib.core.data import write_csv
 
-    k = knobs("quick")
-    train, test = transfer_data("train", "quick"), transfer_data("test", "quick")
-    encoders = {w: zoo.load(encoder_name(w, "quick")) for w in PRETRAININGS}
+    k = knobs(profile)
+    train, test = transfer_data("train", profile), transfer_data("test", profile)
+    encoders = {w: zoo.load(encoder_name(w, profile), train=profile == "full") for w in PRETRAININGS}
     matrix, sparse = [], []
     for seed in seeds:
         for which, enc in encoders.items():
@@ -243,15 +255,34 @@ def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
                 score = clean_and_robust_accuracy(model, *test, eps=k["eps"],
                                                   steps=k["eval_steps"], seed=seed)
                 matrix.append({"pretraining": which, "regime": regime, "seed": seed, **score})
-                log(f"seed {seed} {which:>16s} {regime} SA {score['SA']:.3f} RA {score['RA']:.3f}")
+                if log:
+                    log(f"seed {seed} {which:>16s} {regime} SA {score['SA']:.3f} RA {score['RA']:.3f}")
                 if regime == "AFF" and which in sparse_encoders:
                     sparse.append({"pretraining": which, "sparsity": 0.0, "seed": seed, **score})
                     for s in sparsities:
-                        ticket = sparse_finetune(enc, model.encoder, s, "AFF", train, "quick", seed)
+                        ticket = sparse_finetune(enc, model.encoder, s, "AFF", train, profile, seed)
                         sc = clean_and_robust_accuracy(ticket, *test, eps=k["eps"],
                                                        steps=k["eval_steps"], seed=seed)
                         sparse.append({"pretraining": which, "sparsity": s, "seed": seed, **sc})
-    write_csv("transfer/matrix_seeds.csv", matrix)
-    write_csv("transfer/sparsity_seeds.csv", sparse)
+    write_csv(results_file("matrix", profile), matrix)
+    write_csv(results_file("sparsity", profile), sparse)
     return {"seeds": list(seeds), "sparsities": list(sparsities), "knobs": k,
-            "split": "digits test (397 images), 16x16"}
+            "split": f"{k['dataset']} test ({len(test[0])} images), {k['image_size']}x{k['image_size']}"}
+
+
+@zoo.register("transfer_results",
+              files=("transfer/matrix_seeds.csv", "transfer/sparsity_seeds.csv"))
+def transfer_results(seeds=(0, 1, 2), sparsities=(0.5, 0.8, 0.9, 0.95),
+                     sparse_encoders=("rotation_std", "rotation_adv"), log=print) -> dict:
+    """The quick profile's multi-seed tables (``seed_tables("quick")``), shipped with the kit."""
+    return seed_tables("quick", seeds, sparsities, sparse_encoders, log)
+
+
+@zoo.register("transfer_results_full",
+              files=(results_file("matrix", "full"), results_file("sparsity", "full")))
+def transfer_results_full(log=print) -> dict:
+    """The full profile's tables (CIFAR-10, ResNet-18; hours on a GPU): built on first use. A
+    smoke run (FRFM_SMOKE=1) builds them with two seeds and one sparsity."""
+    if get_profile("full").smoke:
+        return seed_tables("full", seeds=(0, 1), sparsities=(0.9,), log=None)
+    return seed_tables("full", log=log)

@@ -49,11 +49,13 @@ class ConvEncoder(nn.Module):
         return self.features(x)
 
 
-def build_cifar_resnet18() -> nn.Module:
-    """ResNet-18, CIFAR variant (3x3 stride-1 stem, no max-pool), as a 512-d feature encoder."""
+def build_cifar_resnet18(width: int = 64) -> nn.Module:
+    """ResNet-18, CIFAR variant (3x3 stride-1 stem, no max-pool), as a ``8 * width``-d feature
+    encoder: the standard 512-d one at ``width=64``; a smoke run narrows the four stages."""
     from timm.models.resnet import BasicBlock, ResNet
 
-    net = ResNet(BasicBlock, (2, 2, 2, 2), num_classes=0, in_chans=3)
+    net = ResNet(BasicBlock, (2, 2, 2, 2), num_classes=0, in_chans=3,
+                 channels=(width, 2 * width, 4 * width, 8 * width))
     net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
     net.maxpool = nn.Identity()
     net.feature_dim = net.num_features
