@@ -26,12 +26,7 @@ SKIP_ENV = "FRFM_SKIP_SMOKE"
 BANNER = "SMOKE RUN (FRFM_SMOKE=1)"
 # Notebooks 00-02 are being made profile-aware in parallel (issue 14, item 3) by the two engineers
 # who own them; the lead drops these marks after merging their branches.
-_OWNER = "owned by the engineers making 00-02 profile-aware (issue 14 item 3); lead removes on merge"
-PENDING: dict[str, str] = {
-    "00": "00 calls zoo.metrics(m.name) for the full profile's timm models (KeyError); " + _OWNER,
-    "01": "01 asserts corruptions lower accuracy by > 5 points, false with random weights; " + _OWNER,
-    "02": "02 divides by clean accuracy unguarded (ZeroDivisionError with random weights); " + _OWNER,
-}
+PENDING: dict[str, str] = {}  # notebook -> why it is expected to fail (none now)
 # the slowest first, so that `--dist loadscope` balances the two workers
 SLOW_FIRST = ("10", "01", "02", "09", "00", "05", "03")
 

@@ -54,6 +54,11 @@ def test_leak_filter_catches_numbers_of_every_kind():
         assert glyphs.eligible(ch), ch
 
 
+def test_leaks_digit_reference_tests_the_character_itself():
+    # Roman numeral twelve: category Nl, but its NFKD form is the letters "XII"
+    assert solutions.leaks_digit("Ⅻ") and solutions.leaks_digit("½") and not solutions.leaks_digit("x")
+
+
 def test_corpus_sizes_and_narrow_inside_broad(corpora):
     n, b = corpora["narrow"], corpora["broad"]
     assert 60 <= len(n) <= 160 and len(b) == glyphs.N_BROAD

@@ -32,15 +32,17 @@ KNOBS = {
     "quick": {"eps": (0.01, 0.05, 0.1), "n_images": 100, "n_sdp": 2, "sdp_steps": 300,
               "pgd_restarts": 10, "pgd_steps": 20, "cvxpy_widths": (4, 8),
               "fo_widths": (4, 8, 16, 32), "smooth_images": 24, "smooth_n0": 10,
-              "smooth_n": 100, "smooth_sigma": 0.12, "smooth_batch": 400, "smooth_radius": 0.05},
+              "smooth_n": 100, "smooth_sigma": 0.12, "smooth_batch": 400, "smooth_radius": 0.05,
+              "agree_steps": 1000, "n_cert": 397},
     "full": {"eps": (0.01, 0.05, 0.1), "n_images": 397, "n_sdp": 20, "sdp_steps": 1000,
              "pgd_restarts": 100, "pgd_steps": 100, "cvxpy_widths": (4, 8, 16, 32),
              "fo_widths": (4, 8, 16, 32, 100, 200), "smooth_images": 397, "smooth_n0": 100,
-             "smooth_n": 10000, "smooth_sigma": 0.12, "smooth_batch": 1000, "smooth_radius": 0.05},
+             "smooth_n": 10000, "smooth_sigma": 0.12, "smooth_batch": 1000, "smooth_radius": 0.05,
+             "agree_steps": 1000, "n_cert": 397},
     # FRFM_SMOKE=1: the same code paths on a few images and steps (numbers mean nothing)
     "smoke": {"n_images": 8, "n_sdp": 1, "sdp_steps": 10, "pgd_restarts": 1, "pgd_steps": 2,
               "cvxpy_widths": (4,), "fo_widths": (4, 8), "smooth_images": 4, "smooth_n0": 8,
-              "smooth_n": 32, "smooth_batch": 32},
+              "smooth_n": 32, "smooth_batch": 32, "agree_steps": 10, "n_cert": 8},
 }
 
 

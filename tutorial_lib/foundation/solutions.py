@@ -27,4 +27,5 @@ def leaks_digit(ch: str) -> bool:
     such as a Roman numeral), or its compatibility decomposition (NFKD) contains one."""
     import unicodedata
 
-    return any(unicodedata.category(c).startswith("N") for c in unicodedata.normalize("NFKD", ch))
+    return any(unicodedata.category(c).startswith("N")
+               for c in ch + unicodedata.normalize("NFKD", ch))
