@@ -23,6 +23,8 @@
 #
 # **Run time**: quick profile 117 s measured on a 2-core CPU shared with other jobs (one thread;
 # 340 s when the machine was 6x oversubscribed); the last cell prints this run's time. Sizes: `tutorial_lib.certified.ladder.KNOBS`.
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -62,6 +64,7 @@ T_START = time.perf_counter()
 
 # %% [markdown]
 # ## 1. One network, four trainings
+# *~5 min*
 #
 # The ladder nets are plain MLPs on the real 8×8 digit scans (64 pixels in [0, 1], the kit's fixed
 # train/val/test split): `mlp1` is 64→100→10, `mlp2` is 64→100→100→10. Each was trained once,
@@ -82,6 +85,7 @@ print(pd.Series(clean, name="test accuracy (397 images)").round(3).to_string())
 
 # %% [markdown]
 # ## 2. Rung one: interval bound propagation
+# *~5 min*
 #
 # Put the whole ε-ball in as a box `[x − ε, x + ε] ∩ [0, 1]` and push the box through each layer.
 # Through `z = W h + b`, the box with centre `m` and half-width `r` goes to the box with centre
@@ -133,6 +137,7 @@ print("sampled pre-activations inside the IBP box:",
 
 # %% [markdown]
 # ## 3. Rung two: linear bounds (CROWN) and the exact LP
+# *~5 min*
 #
 # CROWN keeps the coupling that IBP forgets. It walks backward from the margin to the input,
 # replacing every unstable ReLU (`l < 0 < u`) by two lines, `α z ≤ relu(z) ≤ u (z − l)/(u − l)`,
@@ -160,6 +165,7 @@ print(f"largest |alpha-CROWN - LP| = {gap:.2g}")
 
 # %% [markdown]
 # ## 4. Rung three: the SDP relaxation, with cvxpy and first-order
+# *~10 min*
 #
 # Stack the input and the hidden units in `v = [1; x; h]` and relax `P = v vᵀ` to any PSD matrix
 # with `P₀₀ = 1`. The ReLU is exactly `h ≥ 0`, `h ≥ Wx + b`, `h ⊙ h = h ⊙ (Wx + b)`, and the last
@@ -261,6 +267,7 @@ takeaway(f"from N+1 = {scale['N+1'].iloc[0]} to {scale['N+1'].iloc[-1]} the firs
 
 # %% [markdown]
 # ## 5. The ladder: every method, every training, three budgets
+# *~5 min*
 #
 # Certified accuracy (a lower bound on robust accuracy) for each method, and PGD accuracy (an
 # upper bound: PGD with random restarts on the margin loss). `ladder_table` asserts soundness:
@@ -293,6 +300,7 @@ takeaway(f"at ε = 0.1 the best certificate covers {best[('mlp1 normal', 0.1)]:.
 
 # %% [markdown]
 # ## 6. How tight is each rung? (measured on a normally trained net)
+# *~5 min*
 #
 # On the same (image, class) pairs, a larger margin lower bound is a tighter certificate. The SDP
 # values are the first-order dual's sound bounds from section 4 (the 64→8→10 net, where 1,000
@@ -337,6 +345,7 @@ for _, row in agree.iterrows():  # the exact SDP (cvxpy) on the pairs of section
 
 # %% [markdown]
 # ## 7. Certified training: the paper's number beside ours
+# *~5 min*
 #
 # Raghunathan et al. (2018a) trained a one-hidden-layer MNIST net with their SDP bound in the loss
 # and certified it at ε = 0.1 with **at most 35% certified error** (their abstract). Our
@@ -368,6 +377,7 @@ _ = verdict.claim(id="10-sdp-training-35", notebook="10",
 
 # %% [markdown]
 # ## 8. ViT vs CNN, certified by randomized smoothing
+# *~5 min*
 #
 # The tutorial's slide quotes Shao et al. (TMLR 2022): *pure ViTs possess better certified robust
 # accuracy than CNNs*. The kit's digit ViT and CNN have the same clean test accuracy (98.99%

@@ -28,6 +28,8 @@
 # (the last cell prints this run's wall and CPU time; an idle machine needs about the CPU time).
 # The full profile reads ImageNet-R, ImageNet-A and the backgrounds-challenge folder from
 # `$FRFM_DATA_DIR` and skips the digit-only parts.
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -89,6 +91,7 @@ def ci_text(values):
 
 # %% [markdown]
 # ## 1. Renditions: the same digits, typeset
+# *~10 min*
 #
 # ImageNet-R asks whether a model that learned "dog" from photos recognises a *drawing* of a dog.
 # Our models learned digits from 1,200 handwritten scans; the renditions are the ten digits in
@@ -169,6 +172,7 @@ CLAIMS.append(verdict.claim(
 
 # %% [markdown]
 # ## 2. Natural adversarial examples: adversarial by selection
+# *~10 min*
 #
 # Hendrycks et al. built ImageNet-A by *filtering*: download many real photos, keep the ones a
 # fixed ResNet-50 misclassifies. No pixel is changed. The surprise was the **transfer**: other
@@ -252,6 +256,7 @@ CLAIMS.append(verdict.claim(
 
 # %% [markdown]
 # ## 3. Backgrounds: how much does the model lean on what is behind the digit?
+# *~20 min*
 #
 # Xiao et al. split ImageNet-9 images into foreground and background and recombined them. Our
 # foreground is the scan's strokes (the scan itself is the mask), our backgrounds are grey
@@ -428,6 +433,7 @@ if QUICK:
 
 # %% [markdown]
 # ## 4. The verdicts
+# *~5 min*
 
 # %%
 verdicts = pd.DataFrame([{"claim": c.id, "kit (ViT − CNN)": f"{c.kit_value:+.3f}",
@@ -463,6 +469,7 @@ if undecided:
 #   their difference.
 #
 # ## Summary
+# *~5 min*
 # - All three benchmarks are built from real data and both models lose heavily on each.
 # - Sharp renditions are much harder than lowres ones: most of the "style" gap is the scanning
 #   pipeline, which the lowres set reproduces.

@@ -29,6 +29,8 @@
 # **Run time**: quick profile (default) 144–151 s in two runs of `scripts/execute_notebooks.py` on
 # a 2-core CPU shared with other jobs (load average about 13; about 35 s of CPU time); the full profile (`FRFM_PROFILE=full`: 10 seeds, wider nets,
 # the paper's 3,000 toy points) takes several minutes on a CPU. No download.
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -72,6 +74,7 @@ GROUP_NAMES = ["y=0 (≥5), bg A", "y=0 (≥5), bg B", "y=1 (<5), bg A", "y=1 (<
 
 # %% [markdown]
 # ## 1. Four groups: digit × background
+# *~5 min*
 #
 # - **Label** `y`: is the digit smaller than 5?
 # - **Spurious attribute** `a`: the background's texture family — A = crops of the scikit-image
@@ -105,6 +108,7 @@ takeaway(f"in training {counts['train'].iloc[[1, 2]].sum()} of {len(train.y)} im
 
 # %% [markdown]
 # ## 2. What ERM learns
+# *~5 min*
 #
 # The model for all methods: a one-hidden-layer ReLU net (128 units) on standardised pixels,
 # Adam, 15 epochs, weight decay 0.03 — the same for every method, no early stopping, so the only
@@ -126,6 +130,7 @@ takeaway(f"ERM (seed 0) is {erm0['avg_acc']:.0%} accurate on average but only {e
 
 # %% [markdown]
 # ## 3. Your turn: JTT's upweighting
+# *~10 min*
 #
 # JTT's stage 1 trains ERM for `T` epochs (here `T = 1`) and keeps the *error set*: the training
 # examples it gets wrong (`G.jtt_error_set`). Stage 2 retrains a fresh model from scratch with each
@@ -181,6 +186,7 @@ takeaway(f"λ_up = {LAM:g} gives the best validation worst group ({lam_val[LAM]:
 
 # %% [markdown]
 # ## 4. Five methods, three seeds
+# *~5 min*
 #
 # | method | group labels it uses |
 # |---|---|
@@ -250,6 +256,7 @@ else:
 
 # %% [markdown]
 # ## 5. The signal-to-noise knob: how visible is the background?
+# *~5 min*
 #
 # `visibility` scales the texture (0 = plain page, 1 = the default, 2 = as bright as the strokes).
 # The shortcut is only as attractive as it is easy to read. One ERM seed per setting.
@@ -270,6 +277,7 @@ takeaway(f"ERM's average − worst-group gap is {vis_df.loc[0.0, 'gap']:.1%} wit
 
 # %% [markdown]
 # ## 6. Why overparameterisation hurts the minority (Sagawa et al. 2020)
+# *~15 min*
 #
 # **This section runs the paper's own synthetic toy** (written afresh from its description, in
 # `tutorial_lib.shift.overparam`): label `y` and attribute `a` are ±1; 100 "core" coordinates are
@@ -387,6 +395,7 @@ print(f"notebook run time so far: {time.perf_counter() - T0:.0f} s")
 
 # %% [markdown]
 # ## Summary
+# *~5 min*
 #
 # - With a 95% background–label alignment in training, ERM's worst group is far below its average
 #   (section 4's table): the average hides the minority.
@@ -408,6 +417,7 @@ print(f"notebook run time so far: {time.perf_counter() - T0:.0f} s")
 # - **Interpolation threshold**: the smallest model size that reaches zero training error.
 #
 # ## Exercises (open)
+# *~15 min*
 # 1. Switch the label to parity (`label="parity"` in `G.make_groups`) and rerun section 4. Does the
 #    ranking of methods change?
 # 2. Give group DRO strong weight decay only (e.g. 0.1), as Sagawa et al. 2020 (ICLR) recommend.

@@ -30,6 +30,8 @@
 # **Run time**: quick profile (default) 125–171 s in three runs of `scripts/execute_notebooks.py`
 # on a 2-core CPU shared with other jobs (load average about 13); full profile several minutes (more
 # epochs, radii and bootstrap resamples). No download.
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -55,11 +57,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tutorial_lib.core import verdict
+from tutorial_lib.core import checks, verdict
 from tutorial_lib.core.config import setup_notebook
 from tutorial_lib.core.data import load_digits_tensors, photo_crops
 from tutorial_lib.core.plotting import takeaway
 from tutorial_lib.evaluation import drocc as D
+from tutorial_lib.evaluation import solutions
 from tutorial_lib.shift import staircase as st
 
 PROFILE, DEVICE = setup_notebook()
@@ -71,6 +74,7 @@ PAL = {"standard": "#000000", "augmented": "#E69F00", "RST": "#009E73", "DROCC":
 
 # %% [markdown]
 # ## Part A. The staircase
+# *~10 min*
 #
 # - Inputs are the stairs `t = 0, 1, …, 9`, with probability ∝ 0.6ᵗ (most mass on the first few).
 # - The truth is a staircase: `f*(t ± ε) = f*(t) = t` with ε = 0.25, so the perturbations
@@ -147,6 +151,7 @@ print(f"at n={ns[-1]} the augmented − standard gap is {d_big.mean():+.4f} (it 
 
 # %% [markdown]
 # ## Part B. One-class detection on digits
+# *~15 min*
 #
 # For each digit class: train on that class's training scans only; test on all 397 test scans
 # (normal = that digit, anomalies = the other nine) plus 200 crops of scikit-image photos.
@@ -159,6 +164,27 @@ print(f"at n={ns[-1]} the augmented − standard gap is {d_big.mean():+.4f} (it 
 #
 # The radius is `scale × (median nearest-neighbour distance of the class)`, the scale chosen per
 # class on the validation split (other validation digits as anomalies, no photos). γ = 2.
+#
+# ### Your turn (~5 min)
+# Write ingredient 1, `my_project_annulus(h, r, gamma)`: rescale each row of `h` (shape `(n, ...)`)
+# so that its L2 norm lies in `[r, γr]`; a row already inside keeps its length and direction; a
+# row outside keeps its direction. The checker compares with the reference on three cases and falls
+# back to it if yours differs or is unfinished. The library's `D.project_annulus` is the reveal.
+
+# %%
+def my_project_annulus(h: torch.Tensor, r: float, gamma: float) -> torch.Tensor:
+    # YOUR CODE HERE: norms of the flattened rows, clamp them to [r, gamma * r], rescale
+    raise NotImplementedError
+
+
+_g = torch.Generator().manual_seed(0)
+project_annulus = checks.check_function(
+    my_project_annulus, solutions.project_annulus,
+    [(torch.randn(4, 1, 3, 3, generator=_g) * 0.1, 1.0, 2.0),
+     (torch.randn(5, 7, generator=_g) * 10, 1.0, 2.0), (torch.randn(3, 2, generator=_g), 0.5, 1.5)],
+    name="my_project_annulus")
+h_demo = project_annulus(torch.randn(6, 1, 32, 32, generator=_g), 2.0, 2.0)
+print("norms after projecting onto r = 2, γ = 2:", h_demo.flatten(1).norm(dim=1).round(decimals=3).tolist())
 
 # %%
 KD = D.knobs()
@@ -265,6 +291,7 @@ print(f"notebook run time: {time.perf_counter() - T0:.0f} s")
 
 # %% [markdown]
 # ## Summary
+# *~5 min*
 #
 # - Part A: on the staircase, adding consistent perturbations to a handful of labelled points
 #   raises the standard error of the minimum-norm interpolant; the gap shrinks as n grows, and RST
@@ -289,6 +316,7 @@ print(f"notebook run time: {time.perf_counter() - T0:.0f} s")
 # - **Representation collapse**: a feature map that sends every input to the same point.
 #
 # ## Exercises (open)
+# *~15 min*
 # 1. Staircase: set `decay=1.0` (uniform stairs). Does augmentation still hurt at small n? Why?
 # 2. DROCC: fix `r` to one nearest-neighbour distance (`scale=1`) for all classes. What happens to
 #    the AUROC against photo crops and against other digits?

@@ -32,6 +32,8 @@
 # **Run time**: quick profile (default) about 100 s (measured: 97 s with
 # `scripts/execute_notebooks.py`, 1 thread, on a heavily shared 2-core CPU); no training, no download. Full profile (`FRFM_PROFILE=full`) pre-trains a wider transformer and LSTM live on
 # more documents (GPU: estimate 10-20 minutes) and evaluates longer prompts.
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -68,6 +70,7 @@ PALETTE = {"transformer": "#E69F00", "LSTM": "#56B4E9", "Bayes": "#000000", "ide
 
 # %% [markdown]
 # ## 1. GINC: documents that share a hidden concept
+# *~5 min*
 #
 # The paper's construction, in its smallest setting (a vocabulary of 50 tokens):
 # - a **hidden state** is a pair (entity $v$, property $s$), 10 entities × 10 properties = 100
@@ -122,6 +125,7 @@ print(f"concept {ITEMS.concept[0]}, 4 examples of length 5:  {ginc.decode(x[0])}
 
 # %% [markdown]
 # ## 2. The Bayes-optimal in-context predictor, exactly
+# *~10 min*
 #
 # A language model trained to predict the next token of GINC documents is, at best, the
 # *pre-training* predictor $p(o_{t+1}\mid o_{1:t})$ of the mixture. It has to average over the
@@ -203,6 +207,7 @@ takeaway(f"after {n_show} examples the Bayes predictor puts {curve[-1]:.0%} on t
 
 # %% [markdown]
 # ## 3. Two small language models pre-trained on GINC
+# *~5 min*
 #
 # A tiny GPT (`nn.TransformerEncoder` layers with a causal mask) and a two-layer LSTM, both
 # trained only to predict the next token of GINC documents, never on prompts. They come from the
@@ -227,6 +232,7 @@ print(pd.DataFrame(rows).T.to_string())
 
 # %% [markdown]
 # ## 4. In-context accuracy vs number and length of examples
+# *~5 min*
 #
 # For every cell (n examples, length k) we score the same items (argmax of the next token vs the
 # label) with four predictors:
@@ -309,6 +315,7 @@ _ = verdict.claim(id="14-transformer-vs-lstm", notebook="14",
 
 # %% [markdown]
 # ## 5. When zero-shot beats few-shot
+# *~5 min*
 #
 # The paper reports settings where a prompt with *no* examples does better than one with a few:
 # each example brings evidence about the concept (signal) but also transitions that pre-training
@@ -341,6 +348,7 @@ takeaway(f"the selection half picks {bname} at k={bk} (gap {diffs[:half, best].m
 
 # %% [markdown]
 # ## 6. Order sensitivity: a distribution shift of the prompt
+# *~5 min*
 #
 # The examples of a prompt are exchangeable under the prompt distribution: given the concept they
 # are independent, so their order carries no information, and an ideal reader of prompts would
@@ -398,6 +406,7 @@ for name in ("transformer", "LSTM"):
 
 # %% [markdown]
 # ## Summary
+# *~5 min*
 #
 # - GINC makes "a prompt is evidence about a latent concept" literal: the Bayes predictor's
 #   posterior on the true concept rises as examples arrive, and the tables above say how far the

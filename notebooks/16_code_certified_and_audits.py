@@ -26,6 +26,8 @@
 # 2-core machine, of which about 70 s CPU user time (about 2 minutes expected on an idle machine:
 # an estimate; the last cell reports this run). The audit (section 4) is about a third of it. Sizes:
 # `tutorial_lib.code.substitutions.KNOBS` and `tutorial_lib.code.arca.KNOBS`.
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -69,6 +71,7 @@ print(K)
 
 # %% [markdown]
 # ## 1. The task and the threat model
+# *~5 min*
 #
 # The kit's corpus of real Python functions (stdlib and permissively licensed packages, notebook
 # 04) gives the task: predict the **first subtoken of a function's name** (`get`, `is`, `set`, ...:
@@ -109,6 +112,7 @@ for w, options in demo.slots:
 # real.
 #
 # ## 2. Interval bounds over every rename (Jia et al. 2019)
+# *~10 min*
 #
 # The bag vector is linear in the choices: `z = fixed + Σ_s w_s · v_s(choice_s)`, with `w_s` the
 # site's share of the items. Jia et al. bound each position by the **box hull** of its
@@ -234,6 +238,7 @@ claims.append(verdict.claim(
 # substitutes are random fresh words and only sound sites count, so only the direction carries over.
 #
 # ## 3. Typos and robust encodings (RobEn, Jones et al. 2020)
+# *~10 min*
 #
 # Now the attacker may make **one typo** in a site's identifier (in one subtoken: swap two adjacent
 # inner letters, delete or insert an inner letter, or hit a neighbouring key; first and last
@@ -316,6 +321,7 @@ claims.append(verdict.claim(
 
 # %% [markdown]
 # ## 4. A targeted audit of the name model (ARCA, Jones et al. 2023)
+# *~5 min*
 #
 # Auditing asks the reverse question: *is there* a behaviour-preserving version of this function
 # for which the shipped name model (notebook 04's `code_names`) outputs a chosen name? The search
@@ -392,6 +398,7 @@ claims.append(verdict.claim(
 # subtokens are the exercise below.
 #
 # ## Exercises
+# *~15 min*
 #
 # ### Exercise 2 (open): a stronger audit
 # Run `arca.arca_attack` with `n_sites=8, passes=2` and add the target's subtokens to every

@@ -30,6 +30,8 @@
 # with `scripts/execute_notebooks.py`); the four adaptations take about 5-13 s each. The
 # pre-trained model ships in the zoo, made by `python scripts/train.py flyp_miniclip` (its wall
 # time is printed below). The full profile runs the same miniature (no GPU-sized version yet).
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -66,6 +68,7 @@ print("lesson settings:", CFG)
 
 # %% [markdown]
 # ## 1. The miniature CLIP and what it was trained on
+# *~5 min*
 #
 # Two towers map into one 64-d space. The **image tower** is a small conv net (three conv blocks,
 # 0.1M weights) with a linear projection. The **text tower** cuts each word of a caption into
@@ -112,6 +115,7 @@ takeaway(f"{int((pred == demo.y).sum())} of 8 retrieved the right name out of 1,
 
 # %% [markdown]
 # ## 2. Your turn: the symmetric InfoNCE loss
+# *~5 min*
 #
 # A batch holds B pairs. With unit-norm image embeddings $u_i$ and caption embeddings $v_j$, the
 # logits are $s\,u_i^\top v_j$ (s = exp(learned log-scale) = 1/temperature). The loss is the mean
@@ -167,6 +171,7 @@ takeaway(f"the held-out loss is lowest near s = {best:.0f}; training learned s =
 
 # %% [markdown]
 # ## 3. Zero-shot on the handwritten digits
+# *~5 min*
 #
 # The class prompts are the digits' own Unicode names, "digit zero" ... "digit nine". Before
 # predicting, check what the text tower could know about them: which prompt words, and which of
@@ -199,6 +204,7 @@ takeaway(f"zero-shot is {zs_vs_chance} chance ({zs_acc:.1%}, interval {lo:.1%}-{
 
 # %% [markdown]
 # ## 4. Four ways to adapt, with equal fine-tuning steps
+# *~5 min*
 #
 # All start from the same pre-trained towers and use the 1,200 digit training scans (200 validation scans pick the probe's C):
 # - **LP**: logistic regression on the image tower's 128 frozen features (C chosen on the
@@ -241,6 +247,7 @@ takeaway(f"best ID: {best_id} ({table.loc[best_id, 'id']:.1%}); best OOD: {best_
 
 # %% [markdown]
 # ## 5. Verdicts: does FLYP beat LP-FT?
+# *~5 min*
 #
 # Both models are scored on the same images, so the interval is a paired bootstrap over test images
 # (ID: the test split; OOD: the three shifted sets pooled).
@@ -261,6 +268,7 @@ c_ood = verdict.claim(id="17-flyp-beats-lpft-ood", notebook="17",
 
 # %% [markdown]
 # ## Summary
+# *~5 min*
 #
 # What this run measured (the numbers are printed above, and the sentences below are computed):
 

@@ -46,7 +46,8 @@ KNOBS = {
     "full": {"n_classes": 10, "n_train": 45000, "m": 8, "d": 64, "hidden": 128, "epochs": 20,
              "batch": 256, "lr": 3e-3, "max_items": 800, "max_sites": 24, "max_sub": 6,
              "exhaustive_cap": 65536},
-    "smoke": {"n_train": 300, "epochs": 2},
+    "smoke": {"n_train": 300, "epochs": 2, "m": 2, "d": 8, "hidden": 16, "max_items": 128,
+              "max_sites": 6, "max_sub": 2, "exhaustive_cap": 64},
 }
 
 
