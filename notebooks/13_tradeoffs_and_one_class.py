@@ -186,6 +186,18 @@ project_annulus = checks.check_function(
 h_demo = project_annulus(torch.randn(6, 1, 32, 32, generator=_g), 2.0, 2.0)
 print("norms after projecting onto r = 2, γ = 2:", h_demo.flatten(1).norm(dim=1).round(decimals=3).tolist())
 
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# ```python
+# flat = h.flatten(1)
+# norm = flat.norm(dim=1, keepdim=True).clamp_min(1e-12)
+# return (flat * (norm.clamp(r, gamma * r) / norm)).view_as(h)
+# ```
+# Random 32×32 noise has norm about 32, far outside the annulus, so every row is pulled in to
+# γr = 4: the printout shows it.
+# </details>
+
 # %%
 KD = D.knobs()
 x_tr, y_tr = load_digits_tensors("train")
