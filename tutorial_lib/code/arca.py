@@ -24,8 +24,9 @@ from dataclasses import replace
 import torch
 
 from .dataset import Vocab
-from .model import NamePredictor, make_batch, predict_tokens
-from .programs import Program, apply_edits, candidate_tokens, program_losses, random_edits
+from .model import NamePredictor, predict_tokens
+from .programs import (Program, apply_edits, candidate_tokens, embedding_gradient, program_losses,
+                       random_edits)
 
 
 def with_target(programs: list[Program], target: list[str]) -> list[Program]:
@@ -37,14 +38,9 @@ def site_gradients(model: NamePredictor, programs: list[Program], edits: list[di
                    site: list[str | None]) -> torch.Tensor:
     """(B, d): per program, the gradient of the *loss* (target NLL) w.r.t. the embedding of the
     word at ``site[i]``, summed over its positions (zero where ``site[i]`` is None)."""
-    dev = next(model.parameters()).device
-    applied = [apply_edits(p, e) for p, e in zip(programs, edits)]
-    b = make_batch([a[0] for a in applied], [p.target for p in programs], vocab, model.max_len,
-                   model.max_tgt, dev)
-    emb = model.emb(b["src"]).detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(model.loss(b, embeds=emb, per_example=True).sum(), emb)
+    applied, b, grad = embedding_gradient(model, programs, edits, vocab)
     L = b["src"].shape[1]
-    out = torch.zeros(len(programs), emb.shape[-1], device=dev)
+    out = torch.zeros(len(programs), grad.shape[-1], device=grad.device)
     for i, s in enumerate(site):
         if s is not None:
             pos = [q for q in applied[i][1].get(s, []) if q < L]

@@ -23,7 +23,7 @@ import random
 import torch
 
 from .dataset import Vocab
-from .model import NamePredictor, make_batch
+from .model import NamePredictor
 from .programs import (
     INSERT,
     Program,
@@ -31,6 +31,7 @@ from .programs import (
     attacked_tokens,
     candidate_tokens,
     edits_to_source,
+    embedding_gradient,
     is_insert,
     make_program,
     program_losses,
@@ -48,12 +49,8 @@ def gradient_step(model: NamePredictor, programs: list[Program], edits: list[dic
                   cand_ids: list[int], k: int, select_sites: bool) -> list[dict]:
     """One first-order step: new content for each edited site (and, if ``select_sites``, keep
     the k sites with the largest linearised gain)."""
-    dev = next(model.parameters()).device
-    applied = [apply_edits(p, e) for p, e in zip(programs, edits)]
-    b = make_batch([a[0] for a in applied], [p.target for p in programs], vocab, model.max_len,
-                   model.max_tgt, dev)
-    emb = model.emb(b["src"]).detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(model.loss(b, embeds=emb, per_example=True).sum(), emb)
+    applied, b, grad = embedding_gradient(model, programs, edits, vocab)
+    dev = grad.device
     E = model.emb.weight.detach()
     Ec = E[cand_ids]
     new_edits = []

@@ -158,6 +158,20 @@ def program_losses(model: NamePredictor, programs: list[Program], edits: list[di
         return model.loss(b, per_example=True).cpu()
 
 
+def embedding_gradient(model: NamePredictor, programs: list[Program], edits: list[dict],
+                       vocab: Vocab) -> tuple[list, dict, torch.Tensor]:
+    """Apply the edits and take the gradient of the summed per-program loss (target NLL) w.r.t.
+    the input embeddings. Returns ``(applied, batch, grad)``; ``applied[i]`` is ``apply_edits``'
+    ``(tokens, positions)`` and ``grad`` is (B, L, d)."""
+    dev = next(model.parameters()).device
+    applied = [apply_edits(p, e) for p, e in zip(programs, edits)]
+    b = make_batch([a[0] for a in applied], [p.target for p in programs], vocab, model.max_len,
+                   model.max_tgt, dev)
+    emb = model.emb(b["src"]).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(model.loss(b, embeds=emb, per_example=True).sum(), emb)
+    return applied, b, grad
+
+
 def attacked_tokens(programs: list[Program], edits: list[dict]) -> list[list[str]]:
     """Token lists of the programs after the edits."""
     return [apply_edits(p, e)[0] for p, e in zip(programs, edits)]

@@ -275,21 +275,30 @@ def load_image_folder(folder: str | Path, n: int | None = None, size: int = 224,
     return torch.stack(xs), torch.tensor(ys, dtype=torch.int64), ds.classes
 
 
+def data_folder(name: str, root: str | Path | None = None, what: str | None = None) -> Path:
+    """``<root or $FRFM_DATA_DIR>/<name>``, or a clear error saying how to provide it."""
+    base = root if root is not None else os.environ.get(DATA_DIR_ENV)
+    what = what or f"the {name} benchmark"
+    if not base:
+        raise FileNotFoundError(
+            f"The full profile reads {what} from {DATA_DIR_ENV}/{name}/; set {DATA_DIR_ENV} to the "
+            "folder that holds it. Offline or no data? Use FRFM_PROFILE=quick (the offline "
+            "miniature).")
+    folder = Path(base).expanduser() / name
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} does not exist; download and extract {name} there "
+                                f"(or point {DATA_DIR_ENV} elsewhere).")
+    return folder
+
+
 def load_imagenet_folder(split: str = "val", n: int | None = None, size: int = 224,
                          seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """An ImageNet-style folder (``$FRFM_DATA_DIR/<split>/<wnid>/*.JPEG``, e.g. ImageNet val or
     Imagenette), resized to 256 and centre-cropped to ``size``, labels as ImageNet-1k indices."""
     from timm.data import ImageNetInfo
 
-    base = os.environ.get(DATA_DIR_ENV)
-    if not base:
-        raise FileNotFoundError(
-            f"The full profile evaluates on an ImageNet-style folder: set {DATA_DIR_ENV} to a folder "
-            "holding val/<wnid>/*.JPEG (ImageNet val, or Imagenette from fast.ai). "
-            "Offline or no data? Use FRFM_PROFILE=quick.")
-    folder = Path(base).expanduser() / split
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist; expected {DATA_DIR_ENV}/{split}/<wnid>/.")
+    folder = data_folder(split, what=f"an ImageNet-style folder {split}/<wnid>/*.JPEG (ImageNet "
+                                     "val, or Imagenette from fast.ai)")
     x, y, wnids = load_image_folder(folder, n, size, seed)
     wnid_to_index = {w: i for i, w in enumerate(ImageNetInfo().label_names())}
     unknown = [c for c in wnids if c not in wnid_to_index]

@@ -15,13 +15,12 @@ taking, for each of the 9 classes, the largest logit among its ImageNet classes
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
 
 from tutorial_lib.core.composite import VARIANTS
-from tutorial_lib.core.data import DATA_DIR_ENV, load_image_folder
+from tutorial_lib.core.data import data_folder, load_image_folder
 
 IN9_VARIANTS = VARIANTS + ("no_fg", "only_bg_b")  # the challenge's folder names
 IN9_MAP = "in_to_in9.json"
@@ -29,17 +28,7 @@ IN9_MAP = "in_to_in9.json"
 
 def shift_root(name: str, root: str | Path | None = None) -> Path:
     """``<root or $FRFM_DATA_DIR>/<name>``, or a clear error saying how to provide it."""
-    base = root if root is not None else os.environ.get(DATA_DIR_ENV)
-    if not base:
-        raise FileNotFoundError(
-            f"The full-profile {name} benchmark reads {DATA_DIR_ENV}/{name}/; set {DATA_DIR_ENV} "
-            "to the folder that holds it. No data? The quick profile builds the offline "
-            "miniature instead (FRFM_PROFILE=quick).")
-    folder = Path(base).expanduser() / name
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist; download and extract {name} there "
-                                f"(or point {DATA_DIR_ENV} elsewhere).")
-    return folder
+    return data_folder(name, root)
 
 
 def _wnid_index() -> dict[str, int]:

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-
-def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
-    """SimCLR's NT-Xent: normalise the 2N embeddings, cosine similarities / temperature, mask each
-    embedding's similarity to itself, cross-entropy where row i's positive is its other view."""
-    n = len(z1)
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    sim = z @ z.T / temperature
-    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
-    return F.cross_entropy(sim, target)
+from tutorial_lib.transfer.pretrain import nt_xent  # noqa: F401  (03 §1: the library is the reference)
 
 
 def flip_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
