@@ -29,8 +29,8 @@
 # - Build a pre-training corpus from fonts, and keep the downstream task out of it (you write the
 #   digit-leak test).
 # - Compare a linear probe, fine-tuning and LP-FT from pre-trained vs random starts.
-# - Measure what pre-training changes: clean accuracy, corruptions, renditions, PGD, and learning
-#   from 10 scans per class.
+# - Measure what pre-training changes: clean accuracy, corruptions, renditions, PGD, patch
+#   masking, and learning from 10 scans per class.
 # - Read "narrow vs broad" pre-training as the kit's 1k-vs-21k.
 #
 # **Run time**: quick profile (default) about 50 s (measured: 48 s with
@@ -39,6 +39,8 @@
 # zoo (rebuild them with `python scripts/train.py glyph_cnn_narrow glyph_cnn_broad glyph_vit_narrow
 # glyph_vit_broad glyph_transfer_results`; about an hour on one shared CPU thread). The full profile
 # uses the same artefacts (the ImageNet comparison lives in notebooks 01 and 03).
+#
+# New terms are defined in the kit's [glossary](../glossary.md).
 
 # %%
 # Setup. On Colab this fetches the kit (pinned release) without reinstalling torch/matplotlib.
@@ -75,6 +77,7 @@ START = {"scratch": PALETTE[4], "narrow": PALETTE[2], "broad": PALETTE[0]}  # no
 
 # %% [markdown]
 # ## 1. A corpus from fonts, with the digits kept out
+# *~10 min*
 #
 # matplotlib ships 40-odd font files. The corpus uses the 16 whose character maps are real Unicode
 # (DejaVu Sans, Serif and Mono, and STIX, each in four weights/slants) and the ASCII letters of six
@@ -134,6 +137,7 @@ takeaway(f"{len(broad)} classes in the broad corpus vs {len(narrow)} in the narr
 
 # %% [markdown]
 # ## 2. Pre-training: the budget and what it reached
+# *~5 min*
 #
 # The objective is the simplest one, supervised character classification (ImageNet pre-training is
 # supervised too). The networks are exactly the kit's digit ViT (patch 4, 0.68 M parameters) and
@@ -156,6 +160,7 @@ takeaway(f"pre-training took {budget['minutes'].min():.0f}-{budget['minutes'].ma
 
 # %% [markdown]
 # ## 3. Are the features any good for digits? The linear probe
+# *~5 min*
 #
 # A **linear probe** freezes the network and fits only a logistic regression on its penultimate
 # features, with the regularisation chosen on the validation split. Random features are the
@@ -177,6 +182,7 @@ takeaway(f"CNN linear probe on clean digits: {live['broad']:.1%} from broad glyp
 
 # %% [markdown]
 # ## 4. Adapting to the digits, and the whole suite
+# *~5 min*
 #
 # For each network and each start, the zoo table holds every test image's result after three
 # adaptations:
@@ -190,7 +196,9 @@ takeaway(f"CNN linear probe on clean digits: {live['broad']:.1%} from broad glyp
 # epochs). The suite: the clean test scans; six corruptions (noise, blur, a thicker pen, smaller
 # writing, a 25° rotation, low contrast) on 200 of them; the digits typeset in the 16 Unicode fonts
 # (renditions: the fonts are in the corpus, the digits never were); L∞ PGD at ε = 4/255 on 100 of
-# them; and clean accuracy after adapting on 10 scans per class.
+# them; **masking**: every test scan with a random half of its 4×4 patches (the ViT's patch grid)
+# set to 0, the background, as in notebook 02 (the same seeded masks for every model); and clean
+# accuracy after adapting on 10 scans per class.
 
 # %%
 res = glyph_transfer.load_table()
@@ -202,7 +210,7 @@ print(f"\ntable built in {zoo.metrics('glyph_transfer_results').get('train_secon
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
-cols = ["clean", "corrupt_mean", "rendition", "pgd"]
+cols = ["clean", "corrupt_mean", "rendition", "pgd", "mask"]
 rows = [("scratch", "kit"), ("scratch", "ft"), ("narrow", "ft"), ("narrow", "lpft"),
         ("broad", "ft"), ("broad", "lpft")]
 for ax, arch in zip(axes, ("vit", "cnn")):
@@ -212,7 +220,7 @@ for ax, arch in zip(axes, ("vit", "cnn")):
         hatch = "//" if method == "lpft" else ("" if method == "ft" else "..")
         ax.bar(np.arange(len(cols)) + j * w, vals, w, color=START[start], hatch=hatch,
                edgecolor="white", label=f"{start} {method}")
-    ax.set_xticks(np.arange(len(cols)) + 0.4 - w / 2, ["clean", "corruptions", "renditions", "PGD 4/255"])
+    ax.set_xticks(np.arange(len(cols)) + 0.4 - w / 2, ["clean", "corruptions", "renditions", "PGD 4/255", "50% masked"])
     ax.set_title(f"{arch.upper()} on the digits")
 axes[0].set_ylabel("accuracy")
 axes[1].legend(fontsize=8, ncol=2)
@@ -221,10 +229,14 @@ plt.show()
 best_pre = {a: max(("narrow", "broad"), key=lambda s: main.loc[(a, s, "ft"), "corrupt_mean"]) for a in ("vit", "cnn")}
 takeaway("corruption accuracy, best pre-trained FT vs kit scratch: " + "; ".join(
     f"{a.upper()} {main.loc[(a, best_pre[a], 'ft'), 'corrupt_mean']:.1%} ({best_pre[a]}) vs "
-    f"{main.loc[(a, 'scratch', 'kit'), 'corrupt_mean']:.1%}" for a in ("vit", "cnn")) + ".")
+    f"{main.loc[(a, 'scratch', 'kit'), 'corrupt_mean']:.1%}" for a in ("vit", "cnn")) + "; 50% masked, "
+    "best pre-trained FT vs kit scratch: " + "; ".join(
+    f"{a.upper()} {max(main.loc[(a, s, 'ft'), 'mask'] for s in ('narrow', 'broad')):.1%} vs "
+    f"{main.loc[(a, 'scratch', 'kit'), 'mask']:.1%}" for a in ("vit", "cnn")) + ".")
 
 # %% [markdown]
 # ## 5. Learning from 10 scans per class
+# *~5 min*
 
 # %%
 few = summary[summary["method"].str.startswith("few")].pivot_table(
@@ -246,6 +258,7 @@ takeaway("with 10 scans per class (LP / FT): " + "; ".join(
 
 # %% [markdown]
 # ## 6. The verdicts
+# *~5 min*
 #
 # Every comparison is paired: both models are scored on the same test images, and the bootstrap
 # resamples images. "Pre-trained" means fine-tuned (FT) from a glyph corpus; each corpus gets its
@@ -257,6 +270,8 @@ takeaway("with 10 scans per class (LP / FT): " + "; ".join(
 # %%
 HENDRYCKS19 = "Hendrycks, Lee & Mazeika 2019 (ICML), Sec. 4; Hendrycks et al. 2021 (ICCV), Table 2"
 PAUL = "Paul & Chen 2022 (AAAI), Table 2 (ImageNet-21k vs 1k pre-training)"
+MASKING = ("Hendrycks, Lee & Mazeika 2019 (ICML), Sec. 4, applied to random patch drop as in "
+           "Naseer et al. 2021 (NeurIPS), Fig. 3")
 BIT = "Kolesnikov et al. 2020 (ECCV), Fig. 1 (few-shot transfer)"
 
 
@@ -282,6 +297,11 @@ for arch in ("vit", "cnn"):
             f"({corpus} glyphs) does not raise accuracy under PGD (4/255)", HENDRYCKS19,
             res[f"{pre}/pgd"], res[f"{scr}/pgd"], direction="less"))
         claims.append(verdict.claim_bootstrap(
+            f"15-{arch}-{corpus}-pretrain-masking", "15", f"{A}: pre-training ({corpus} glyphs) "
+            "improves robustness to patch masking (accuracy with half the 4x4 patches zeroed) over "
+            "training from scratch", MASKING, res[f"{pre}/mask"], res[f"{scr}/mask"],
+            direction="greater"))
+        claims.append(verdict.claim_bootstrap(
             f"15-{arch}-{corpus}-pretrain-few-shot", "15", f"{A}: with 10 labels per class, "
             f"fine-tuning from {corpus} glyphs beats fine-tuning from scratch", BIT,
             res[f"{arch}/{corpus}/few_ft/clean"], res[f"{arch}/scratch/few_ft/clean"],
@@ -305,6 +325,7 @@ takeaway(f"{tally.get('reproduced', 0)} of {len(claims)} pre-training claims rep
 
 # %% [markdown]
 # ## 7. What this run says, and what it does not
+# *~10 min*
 #
 # Read the verdict lines above, not this paragraph's hopes: they are recomputed on every run. A
 # few things hold whatever they say:
@@ -321,6 +342,8 @@ takeaway(f"{tally.get('reproduced', 0)} of {len(claims)} pre-training claims rep
 #   ft" rows show what the same short budget does from random weights.
 # - A "no PGD gain" verdict from a model that is also less accurate on clean images says little
 #   about adversarial robustness as such; compare the clean and PGD columns of the table together.
+# - The same holds for masking: accuracy with half the patches zeroed carries any clean-accuracy
+#   gap with it, so read the masked column next to the clean one (notebook 02 sweeps the fraction).
 # - The renditions use the corpus' fonts. The digits were never in the corpus, but the *style* of
 #   typeset glyphs was, which is exactly the kind of help pre-training is supposed to give.
 # - The broad corpus has eleven times as many classes as the narrow one and the same images, so

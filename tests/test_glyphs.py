@@ -112,6 +112,26 @@ def test_transfer_pieces():
     assert len(fx) == 100 and (fy.bincount() == 10).all()
 
 
+def test_patch_masked_zeroes_half_the_patches_reproducibly():
+    x = torch.rand(6, 1, 32, 32) * 0.9 + 0.1  # no pixel is 0 before masking
+    m = glyph_transfer.patch_masked(x, patch=4, ratio=0.5, seed=3)
+    patches = m.unfold(2, 4, 4).unfold(3, 4, 4).reshape(6, 64, 16)
+    zeroed = (patches == 0).all(-1)
+    assert (zeroed.sum(1) == 32).all()  # exactly half of the 8x8 grid, per image
+    assert ((patches == 0).any(-1) == zeroed).all()  # whole patches, nothing partial
+    kept = ~zeroed
+    orig = x.unfold(2, 4, 4).unfold(3, 4, 4).reshape(6, 64, 16)
+    assert torch.equal(patches[kept], orig[kept])
+    assert torch.equal(m, glyph_transfer.patch_masked(x, patch=4, ratio=0.5, seed=3))
+    assert not torch.equal(zeroed, (glyph_transfer.patch_masked(x, 4, 0.5, seed=4)
+                                    .unfold(2, 4, 4).unfold(3, 4, 4).reshape(6, 64, 16) == 0).all(-1))
+    state = torch.get_rng_state()
+    glyph_transfer.patch_masked(x)
+    assert torch.equal(state, torch.get_rng_state())  # its own generator: no other draw moves
+    with pytest.raises(ValueError):
+        glyph_transfer.patch_masked(x, patch=5)
+
+
 GLYPH_MODELS = ("glyph_vit_narrow", "glyph_vit_broad", "glyph_cnn_narrow", "glyph_cnn_broad")
 
 
@@ -139,5 +159,8 @@ def test_transfer_table_loads():
                     f"{arch}/broad/few_ft/clean"):
             assert key in res and res[key].dtype == bool
         assert len(res[f"{arch}/broad/ft/clean"]) == 397
+        assert len(res[f"{arch}/broad/ft/mask"]) == 397
+        # masking half the patches costs the kit's scratch model accuracy
+        assert res[f"{arch}/scratch/kit/mask"].mean() < res[f"{arch}/scratch/kit/clean"].mean()
         # the kit's scratch model is the shipped one: its clean accuracy is far above chance
         assert res[f"{arch}/scratch/kit/clean"].mean() > 0.9

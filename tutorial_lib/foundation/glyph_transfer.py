@@ -10,6 +10,8 @@ handwritten digit scans and scores every test image under a suite built from cor
 - ``rendition``: the ten digits typeset in the 16 Unicode fonts of the glyph corpus (an
   ImageNet-R analogue; the same fonts the corpus uses, but the digits were never in it);
 - ``pgd``: the first ``n_pgd`` test scans under L-inf PGD at ``eps``;
+- ``mask``: the 397 test scans with a seeded random ``mask_ratio`` of their 4x4 patches set to 0
+  (the background), as in notebook 02;
 - ``few10/clean``: the clean test scans after adapting on 10 scans per class only.
 
 Adaptations: ``lp`` (logistic regression on the frozen features, C chosen on the validation
@@ -43,9 +45,11 @@ from tutorial_lib.foundation.glyph_pretrain import ARCHS, load_backbone
 
 KNOBS = {
     "quick": {"ft_epochs": 3, "ft_lr": 5e-4, "n_corrupt": 200, "n_pgd": 100, "pgd_steps": 5,
-              "eps": 4 / 255, "few_per_class": 10, "few_epochs": 15, "rendition_copies": 2},
+              "eps": 4 / 255, "few_per_class": 10, "few_epochs": 15, "rendition_copies": 2,
+              "mask_patch": 4, "mask_ratio": 0.5},
     "full": {"ft_epochs": 3, "ft_lr": 5e-4, "n_corrupt": 200, "n_pgd": 100, "pgd_steps": 5,
-             "eps": 4 / 255, "few_per_class": 10, "few_epochs": 15, "rendition_copies": 2},
+             "eps": 4 / 255, "few_per_class": 10, "few_epochs": 15, "rendition_copies": 2,
+             "mask_patch": 4, "mask_ratio": 0.5},
     "smoke": {"ft_epochs": 1, "n_corrupt": 8, "n_pgd": 4, "pgd_steps": 1, "few_epochs": 1,
               "rendition_copies": 1},
 }
@@ -97,6 +101,20 @@ def digit_renditions(copies: int = 2, seed: int = 0) -> tuple[torch.Tensor, torc
     gen = torch.Generator().manual_seed(seed)
     x = glyphs.as_scans(torch.stack(canv), torch.full((len(canv),), glyphs.SCAN_INK), gen)
     return x, torch.tensor(ys)
+
+
+def patch_masked(x: torch.Tensor, patch: int = 4, ratio: float = 0.5, seed: int = 0) -> torch.Tensor:
+    """``x`` with ``round(ratio * patches)`` random ``patch``-pixel grid patches per image set to 0
+    (the background); the patches come from their own seeded generator, so no other draw moves."""
+    n, _, h, w = x.shape
+    if h % patch or w % patch:
+        raise ValueError(f"patch size {patch} must divide the image size {h}x{w} (use 4 for 32x32 digits).")
+    gen = torch.Generator().manual_seed(seed)
+    gh, gw = h // patch, w // patch
+    order = torch.rand(n, gh * gw, generator=gen).argsort(dim=1)
+    hidden = torch.zeros(n, gh * gw, dtype=torch.bool).scatter_(1, order[:, :round(ratio * gh * gw)], True)
+    hidden = hidden.view(n, 1, gh, gw).repeat_interleave(patch, 2).repeat_interleave(patch, 3)
+    return x.masked_fill(hidden.to(x.device), 0.0)
 
 
 def few_shot(per_class: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -172,17 +190,19 @@ def score(model: nn.Module, sets: dict, k: dict, seed: int = 0) -> dict[str, np.
     adv = torch.cat([pgd(model, xp[i:i + bs], yp[i:i + bs], k["eps"], k["pgd_steps"], generator=gen)
                      for i in range(0, len(xp), bs)])
     out["pgd"] = _correct(model, adv, yp)
+    out["mask"] = _correct(model, *sets["mask"])
     return out
 
 
 def evaluation_sets(k: dict) -> dict:
-    """The suite's images: clean test, corrupted, renditions, the PGD subset."""
+    """The suite's images: clean test, corrupted, renditions, the PGD subset, patch-masked test."""
     xt, yt = data.load_digits_tensors("test")
     xc, yc = xt[:k["n_corrupt"]], yt[:k["n_corrupt"]]
     return {"clean": (xt, yt),
             "corrupt": {c: (corrupt(xc, c), yc) for c in CORRUPTIONS},
             "rendition": digit_renditions(k["rendition_copies"]),
-            "pgd": (xt[:k["n_pgd"]], yt[:k["n_pgd"]])}
+            "pgd": (xt[:k["n_pgd"]], yt[:k["n_pgd"]]),
+            "mask": (patch_masked(xt, k["mask_patch"], k["mask_ratio"]), yt)}
 
 
 INITS = ("scratch", "narrow", "broad")
@@ -205,6 +225,7 @@ def run_all(k: dict | None = None, archs: tuple[str, ...] = tuple(ARCHS),
         if log:
             log(f"{key}: clean {res[f'{key}/clean'].mean():.3f} rendition "
                 f"{res[f'{key}/rendition'].mean():.3f} pgd {res[f'{key}/pgd'].mean():.3f} "
+                f"mask {res[f'{key}/mask'].mean():.3f} "
                 f"({time.perf_counter() - t0:.0f} s)")
 
     for arch in archs:
@@ -256,14 +277,14 @@ def summary_rows(res: dict[str, np.ndarray]) -> list[dict]:
               if f"{arch}/{init}/{method}/corrupt/{c}" in res]
         if cs:
             row["corrupt_mean"] = float(np.mean([c.mean() for c in cs]))
-    cols = ["arch", "start", "method", "clean", "corrupt_mean", "rendition", "pgd", "seconds"]
+    cols = ["arch", "start", "method", "clean", "corrupt_mean", "rendition", "pgd", "mask", "seconds"]
     return [{c: r.get(c, float("nan")) for c in cols} for r in rows.values()]
 
 
 @zoo.register("glyph_transfer_results", files=(TABLE, SUMMARY))
 def make_glyph_transfer_table() -> dict:
     """Adapt the glyph-pre-trained (and scratch) ViT/CNN to the digits: LP, FT, LP-FT; per-image
-    results on clean, corruptions, renditions, PGD and 10-per-class (one CPU thread)."""
+    results on clean, corruptions, renditions, PGD, patch masking and 10-per-class (one CPU thread)."""
     k = knobs()
     res = run_all(k)
     path = data.data_path(TABLE)
