@@ -2,6 +2,7 @@
 # # 16 · Code models: certified renames, robust encodings against typos, and a targeted audit
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/frfm-kit/foundational-robustness-kit/blob/main/notebooks/16_code_certified_and_audits.ipynb)
+# [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/frfm-kit/foundational-robustness-kit/main?labpath=notebooks%2F16_code_certified_and_audits.ipynb)
 #
 # Notebook 04 attacked a code model with obfuscations; an attack that fails proves nothing. This
 # notebook runs three papers on real Python functions. **Jia et al. (EMNLP 2019)** certify a text
