@@ -241,15 +241,10 @@ def _features(tower: ImageTower, x: torch.Tensor) -> torch.Tensor:
 def linear_probe(clf: Classifier, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor], cs=(0.01, 0.1, 1.0, 10.0)) -> dict:
     """Logistic regression on the frozen features (C chosen on ``val``), written into the head."""
-    from sklearn.linear_model import LogisticRegression
+    from tutorial_lib.foundation.glyph_transfer import best_logistic
 
-    ftr, fva = _features(clf.tower, train[0]).cpu().numpy(), _features(clf.tower, val[0]).cpu().numpy()
-    best = None
-    for c in cs:
-        lr = LogisticRegression(C=c, max_iter=2000).fit(ftr, train[1].cpu().numpy())
-        acc = lr.score(fva, val[1].cpu().numpy())
-        if best is None or acc > best[0]:
-            best = (acc, c, lr)
+    best = best_logistic(_features(clf.tower, train[0]), train[1], _features(clf.tower, val[0]),
+                         val[1], cs)
     with torch.no_grad():
         clf.head.weight.copy_(torch.as_tensor(best[2].coef_, dtype=clf.head.weight.dtype))
         clf.head.bias.copy_(torch.as_tensor(best[2].intercept_, dtype=clf.head.bias.dtype))
@@ -275,7 +270,7 @@ def fine_tune(clf: Classifier, train: tuple[torch.Tensor, torch.Tensor], k: dict
         loss.backward()
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     clf.eval()
     return losses
 

@@ -26,7 +26,6 @@ over test images without re-training anything.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -139,20 +138,28 @@ def features(model: nn.Module, x: torch.Tensor, batch_size: int | None = None) -
     return torch.cat(out)
 
 
+def best_logistic(ftr: torch.Tensor, ytr: torch.Tensor, fva: torch.Tensor, yva: torch.Tensor,
+                  cs: tuple[float, ...]) -> tuple[float, float, object]:
+    """Logistic regression on features for each C in ``cs``; the best on the validation features
+    as ``(val_acc, C, fitted sklearn model)`` (the first C wins ties)."""
+    from sklearn.linear_model import LogisticRegression
+
+    ftr, fva = ftr.cpu().numpy(), fva.cpu().numpy()
+    best = None
+    for c in cs:
+        clf = LogisticRegression(C=c, max_iter=2000).fit(ftr, ytr.cpu().numpy())
+        acc = clf.score(fva, yva.cpu().numpy())
+        if best is None or acc > best[0]:
+            best = (acc, c, clf)
+    return best
+
+
 def linear_probe(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor], cs: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
                  ) -> dict:
     """Fit logistic regression on frozen features (C picked on ``val``) and write it into the
     model's head, so the probed model is a whole network again. Returns {C, val_acc}."""
-    from sklearn.linear_model import LogisticRegression
-
-    ftr, fva = features(model, train[0]).cpu().numpy(), features(model, val[0]).cpu().numpy()
-    best = None
-    for c in cs:
-        clf = LogisticRegression(C=c, max_iter=2000).fit(ftr, train[1].cpu().numpy())
-        acc = clf.score(fva, val[1].cpu().numpy())
-        if best is None or acc > best[0]:
-            best = (acc, c, clf)
+    best = best_logistic(features(model, train[0]), train[1], features(model, val[0]), val[1], cs)
     head = model.net.get_classifier()
     with torch.no_grad():
         head.weight.copy_(torch.as_tensor(best[2].coef_, dtype=head.weight.dtype))

@@ -131,7 +131,6 @@ def eligible(ch: str) -> bool:
 def glyph_bitmap(font: str, ch: str, px: int = 48) -> np.ndarray | None:
     """One character drawn by FreeType at ``px`` pixels per em, cropped to its ink (None if
     the font draws nothing)."""
-    from matplotlib.ft2font import FT2Font
 
     if ch not in font_characters(font):
         return None
