@@ -16,7 +16,7 @@ import torch
 from tutorial_lib.core.config import get_profile
 from tutorial_lib.core.fit import fit
 
-from .attacks import gradient_step
+from .attacks import attack, gradient_step
 from .dataset import Vocab, load_corpus, load_vocab, tokenize_code
 from .metrics import copy_frequent_baseline, most_frequent_name_baseline, subtoken_f1
 from .model import ROBUST, NamePredictor, base_name, make_batch, mean_loss, predict_tokens
@@ -59,10 +59,17 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
                      steps: int, batch_size: int = 64, lr: float = 1e-3, warmup: int = 100,
                      eval_every: int = 300, adv_fraction: float = 0.0, adv_k: int = 5,
                      max_minutes: float | None = None, seed: int = 0,
-                     log: Callable[[str], None] | None = print, **_: object) -> dict:
+                     log: Callable[[str], None] | None = print, adv_attack: str = "random_site_grad",
+                     adv_steps: int = 1, other_loss: Callable | None = None,
+                     extra_params: list | None = None, select_after: int = 0, **_: object) -> dict:
     """AdamW with warm-up + cosine decay for a fixed number of steps; keeps the weights with the
-    best validation subtoken F1. With ``adv_fraction`` > 0 that share of each batch is replaced by
-    adversarially obfuscated versions (random 1..adv_k sites, one gradient content step)."""
+    best validation subtoken F1 (among evaluations at step >= ``select_after``). With
+    ``adv_fraction`` > 0 that share of each batch is replaced by adversarially obfuscated versions:
+    ``adv_attack="random_site_grad"`` (random 1..adv_k sites, one gradient content step) or any
+    ``attacks.attack`` kind (e.g. ``"jo"``, the papers' optimiser, ``adv_steps`` steps, k = adv_k).
+    ``other_loss(model, idx, step)``, when it returns a tensor, replaces the name loss at that
+    step (e.g. a contrastive pre-training phase); ``extra_params`` (e.g. its projection head) are
+    optimised with the model."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     dev = next(model.parameters()).device
@@ -71,7 +78,7 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     program = functools.cache(lambda i: make_program(train[i]["source"], train[i]["target"],
                                                      model.max_len, normalized=True))
     val_toks = tokens_of(val)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    opt = torch.optim.AdamW([*model.parameters(), *(extra_params or [])], lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * (
         0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
     cand_ids = candidate_tokens(vocab)
@@ -85,15 +92,23 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
         return itertools.islice((torch.tensor(b) for _ in itertools.count()
                                  for b in reversed(length_buckets(lengths, batch_size, rng))), steps)
 
+    calls = itertools.count(1)
+
     def name_loss(model: NamePredictor, batch: tuple[torch.Tensor, ...], gen) -> torch.Tensor:
         idx = batch[0].tolist()
+        if other_loss is not None and (loss := other_loss(model, idx, next(calls))) is not None:
+            return loss
         toks = [train_tokens(i) for i in idx]
         n_adv = round(adv_fraction * len(idx))
         if n_adv:
             progs = [program(i) for i in idx[:n_adv]]
-            start = [random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
-                                   cands, rng) for p in progs]
-            edits = gradient_step(model, progs, start, vocab, cand_ids, adv_k, select_sites=False)
+            if adv_attack == "random_site_grad":
+                start = [random_edits(p, rng.sample(p.sites, min(rng.randint(1, adv_k), len(p.sites))),
+                                       cands, rng) for p in progs]
+                edits = gradient_step(model, progs, start, vocab, cand_ids, adv_k, select_sites=False)
+            else:
+                edits = attack(model, progs, vocab, adv_attack, k=adv_k, steps=adv_steps,
+                               seed=rng.randrange(2 ** 30))
             toks[:n_adv] = [apply_edits(p, e)[0] for p, e in zip(progs, edits)]
         model.train()
         return model.loss(make_batch(toks, [train[i]["target"] for i in idx], vocab, model.max_len,
@@ -108,7 +123,7 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
                             "val_f1": round(f1, 4)})
             if log:
                 log(f"step {step}/{steps}  loss {loss:.3f}  val F1 {f1:.3f}  {elapsed:.0f} s")
-            if f1 > best["val_f1"]:
+            if f1 > best["val_f1"] and step >= select_after:
                 best.update(val_f1=round(f1, 4), step=step, state=copy.deepcopy(model.state_dict()))
         if out_of_time and log:
             log(f"stopped by the {max_minutes}-minute guard at step {step} of {steps}")
@@ -120,7 +135,8 @@ def train_name_model(model: NamePredictor, train: list[dict], val: list[dict], v
     done = history[-1]["step"] if history else 0  # the last step is always evaluated
     return {"steps_budget": steps, "steps_done": done, "best_step": best["step"],
             "best_val_f1": best["val_f1"], "epochs_done": round(done * batch_size / len(train), 3),
-            "adv_fraction": adv_fraction, "batch_size": batch_size, "lr": lr, "history": history}
+            "adv_fraction": adv_fraction, "batch_size": batch_size, "lr": lr, "history": history,
+            **({"adv_attack": adv_attack, "adv_steps": adv_steps} if adv_fraction else {})}
 
 
 def evaluation_report(model: NamePredictor, vocab: Vocab, test: list[dict], train: list[dict]) -> dict:

@@ -113,3 +113,59 @@ def make_code_attack_tables() -> dict:
     """Every attack of notebook 04 on 1,000 test functions, both models (one CPU thread: ~40 min)."""
     from .evaluate import write_table
     return {m: write_table(load_name_model(m, "cpu"), m) for m in (STANDARD, ROBUST)}
+
+
+def _defence(name: str, profile: str):
+    def train(model: NamePredictor) -> dict:
+        from .defences import defend
+        return defend(name, model.to(default_device()), profile=profile)
+    return train
+
+
+def _register_defences() -> None:
+    from .defences import DEFENCES
+    for profile in ("quick", "full"):
+        for name, what in DEFENCES.items():
+            zoo.register(name if profile == "quick" else f"{name}_full",
+                         build=lambda p=profile: build_model(profile=p), train=_defence(name, profile),
+                         description=f"function-name predictor, {what} ({profile} profile)")
+
+
+_register_defences()
+
+
+@zoo.register("code_defence_table", files=("code/defence_table.json.gz",))
+def make_code_defence_table() -> dict:
+    """Every attack at k=5 on the first ``defences.knobs()["n_eval"]`` test functions, for the two
+    shipped models and the four defence checkpoints (one CPU thread)."""
+    import gzip
+    import json
+    import time
+
+    from tutorial_lib.core import data
+
+    from .defences import DEFENCES, defence_table, knobs
+    t0 = time.perf_counter()
+    models = {m: load_name_model(m, "cpu") for m in (STANDARD, ROBUST)}
+    models.update({m: zoo.load(m).float().eval() for m in DEFENCES})
+    out = defence_table(models, knobs()["n_eval"])
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    with gzip.open(data.data_path("code/defence_table.json.gz"), "wt", encoding="utf-8") as f:
+        json.dump(out, f)
+    return {"n": out["n"], "seconds": out["seconds"], "models": list(models)}
+
+
+def load_defence_table() -> dict:
+    """The shipped defence table (sha256-checked), counts as arrays."""
+    import gzip
+    import json
+
+    import numpy as np
+
+    from tutorial_lib.core import data
+    with gzip.open(data.verified_path("code/defence_table.json.gz"), "rt", encoding="utf-8") as f:
+        out = json.load(f)
+    for rows in out["models"].values():
+        for r in rows:
+            r["counts"] = np.array(r["counts"], dtype=float)
+    return out

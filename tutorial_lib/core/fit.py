@@ -55,6 +55,20 @@ def adversarial_cross_entropy(eps: float, steps: int,
     return loss
 
 
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+    """SimCLR's NT-Xent loss: row i of ``z1`` and of ``z2`` are two views of one image; the other
+    2N - 2 embeddings in the batch are the negatives. Embeddings are L2-normalised here."""
+    if z1.shape != z2.shape or z1.dim() != 2:
+        raise ValueError(f"z1 and z2 must be (N, D) with the same shape; got {tuple(z1.shape)} "
+                         f"and {tuple(z2.shape)}.")
+    n = len(z1)
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    sim = z @ z.T / temperature
+    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+    return F.cross_entropy(sim, target)
+
+
 def fit(model: nn.Module, data: tuple[torch.Tensor, ...], loss_fn: Loss,
         opt: torch.optim.Optimizer, epochs: int, batch_size: int, generator: torch.Generator,
         scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,

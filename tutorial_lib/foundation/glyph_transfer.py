@@ -43,10 +43,10 @@ from tutorial_lib.foundation import glyphs
 from tutorial_lib.foundation.glyph_pretrain import ARCHS, load_backbone
 
 KNOBS = {
-    "quick": {"ft_epochs": 3, "ft_lr": 5e-4, "n_corrupt": 200, "n_pgd": 100, "pgd_steps": 5,
+    "quick": {"ft_epochs": 8, "ft_lr": 5e-4, "n_corrupt": 200, "n_pgd": 100, "pgd_steps": 5,
               "eps": 4 / 255, "few_per_class": 10, "few_epochs": 15, "rendition_copies": 2,
               "mask_patch": 4, "mask_ratio": 0.5},
-    "full": {"ft_epochs": 3, "ft_lr": 5e-4, "n_corrupt": 200, "n_pgd": 100, "pgd_steps": 5,
+    "full": {"ft_epochs": 8, "ft_lr": 5e-4, "n_corrupt": 200, "n_pgd": 100, "pgd_steps": 5,
              "eps": 4 / 255, "few_per_class": 10, "few_epochs": 15, "rendition_copies": 2,
              "mask_patch": 4, "mask_ratio": 0.5},
     "smoke": {"ft_epochs": 1, "n_corrupt": 8, "n_pgd": 4, "pgd_steps": 1, "few_epochs": 1,

@@ -75,8 +75,8 @@ N_BROAD = 1000
 MIN_FONTS = 3  # a class needs this many fonts (styles) that draw it
 
 KNOBS = {  # the pre-training budget: the same for both corpora; steps per architecture
-    "quick": {"n_images": 12000, "n_val": 2000, "steps": 375, "batch_size": 64},
-    "full": {"n_images": 12000, "n_val": 2000, "steps": 375, "batch_size": 64},
+    "quick": {"n_images": 24000, "n_val": 2000, "steps": 2250, "batch_size": 64},
+    "full": {"n_images": 24000, "n_val": 2000, "steps": 2250, "batch_size": 64},
     "smoke": {"n_images": 256, "n_val": 64, "steps": 2, "batch_size": 32},
 }
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from tutorial_lib.core.attacks import pgd
 from tutorial_lib.core.device import seed_everything
-from tutorial_lib.core.fit import fit
+from tutorial_lib.core.fit import fit, nt_xent
 from tutorial_lib.core.transforms import random_affine, random_erasing
 
 PRETEXTS = ("rotation", "contrastive")
@@ -84,20 +84,6 @@ def rotate_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     xs = torch.cat([torch.rot90(x, k, dims=(2, 3)) for k in range(4)])
     ys = torch.arange(4, device=x.device).repeat_interleave(len(x))
     return xs, ys
-
-
-def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
-    """SimCLR's NT-Xent loss: row i of ``z1`` and of ``z2`` are two views of one image; the other
-    2N - 2 embeddings in the batch are the negatives. Embeddings are L2-normalised here."""
-    if z1.shape != z2.shape or z1.dim() != 2:
-        raise ValueError(f"z1 and z2 must be (N, D) with the same shape; got {tuple(z1.shape)} "
-                         f"and {tuple(z2.shape)}.")
-    n = len(z1)
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    sim = z @ z.T / temperature
-    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
-    return F.cross_entropy(sim, target)
 
 
 class _ViewLogits(nn.Module):
