@@ -410,3 +410,42 @@ def test_name_model_training_stops_at_the_time_guard():
     out = train_name_model(model, load_corpus("train")[:40], load_corpus("val", n=8), vocab, steps=7,
                            batch_size=16, eval_every=100, max_minutes=0, log=None)
     assert out["steps_done"] == 1 and [h["step"] for h in out["history"]] == [1]
+
+
+@pytest.mark.parametrize("ibp", [False, True], ids=["normal", "IBP"])
+def test_bag_training_is_the_plain_loop(ibp):
+    """Notebook 16's bag-of-subtokens classifier, normal and IBP (eps and kappa ramped over the
+    first half of 6 steps): 3 epochs of 2 batches on 48 real functions."""
+    from tutorial_lib.code import substitutions as subs
+    from tutorial_lib.code.dataset import load_functions, load_vocab
+
+    vocab = load_vocab()
+    recs = load_functions("train", n=600)
+    labels = subs.top_labels(recs, 4)
+    b = subs.collate(subs.substitution_examples(recs, labels, vocab, m=2, max_items=64)[:48], vocab, 4, 2)
+    torch.manual_seed(0)
+    model = subs.BagClassifier(len(vocab), len(labels), 8, 16)
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    history = []
+    subs.train_bag(model, b, epochs=3, batch=32, ibp=ibp, seed=5, history=history)
+
+    g = torch.Generator().manual_seed(5)
+    opt = torch.optim.Adam(ref.parameters(), lr=5e-3)
+    steps, t, last = 3 * 2, 0, []
+    ref.train()
+    for _ in range(3):
+        perm = torch.randperm(len(b), generator=g)
+        for lo in range(0, len(b), 32):
+            mb = b.select(perm[lo:lo + 32])
+            loss = F.cross_entropy(ref(mb), mb.y)
+            if ibp:
+                frac = t / max(1, 0.5 * steps)
+                eps, kappa = subs.ramp(frac, 0.0, 1.0), subs.ramp(frac, 1.0, 0.5)
+                loss = kappa * loss + (1 - kappa) * F.cross_entropy(-ref.margin_lower(mb, eps), mb.y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            t += 1
+        last.append(loss.item())
+    _assert_same_and_trained(model, ref, init)
+    assert [h["loss"] for h in history] == last and not model.training
