@@ -449,3 +449,100 @@ def test_bag_training_is_the_plain_loop(ibp):
         last.append(loss.item())
     _assert_same_and_trained(model, ref, init)
     assert [h["loss"] for h in history] == last and not model.training
+
+
+def _clip_step_by_hand(model, x, texts, opt):
+    """The old ``flyp.clip_step``: one InfoNCE step, then the temperature clamped at 100."""
+    from tutorial_lib.foundation import flyp
+
+    model.train()
+    loss = flyp.infonce(model.encode_image(x), model.encode_text(texts), model.log_scale)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        model.log_scale.clamp_(0.0, math.log(100.0))
+    return float(loss.detach())
+
+
+def test_miniclip_pretraining_is_the_plain_loop():
+    """Notebook 17's shipped miniature CLIP (flyp_miniclip): 4 one-cycle steps of 16 glyphs."""
+    from tutorial_lib.core.device import seed_everything
+    from tutorial_lib.core.transforms import digits_augment
+    from tutorial_lib.foundation import flyp, glyphs
+
+    k = {"n_images": 48, "steps": 4, "batch_size": 16, "lr": 2e-3}
+    torch.manual_seed(0)
+    model = flyp.build()
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    out = flyp.pretrain(model, k, seed=3, log=None)
+
+    corpus = glyphs.render_corpus("broad", 48, seed=3)
+    gen = seed_everything(3)
+    opt = torch.optim.AdamW(ref.parameters(), lr=2e-3, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=4, pct_start=0.05)
+    history = []
+    for step in range(4):
+        idx = torch.randint(0, len(corpus.y), (16,), generator=gen)
+        x = digits_augment(corpus.x[idx], generator=gen)
+        loss = _clip_step_by_hand(ref, x, [corpus.names[i] for i in corpus.y[idx].tolist()], opt)
+        sched.step()
+        if step % 50 == 0 or step == 3:
+            history.append((step, round(loss, 4)))
+    _assert_same_and_trained(model, ref, init)
+    assert [(h["step"], h["loss"]) for h in out["history"]] == history
+
+
+def test_flyp_adaptation_is_the_plain_loops():
+    """Notebook 17's FT (LP-FT: the same from a probed head) and FLYP, 3 steps of 8 scans each,
+    and ``clip_step``."""
+    from tutorial_lib.core.transforms import digits_augment
+    from tutorial_lib.foundation import flyp
+
+    x, y = _digits(64)
+    k = {"ft_steps": 3, "ft_batch": 8, "ft_lr": 5e-4}
+    torch.manual_seed(0)
+    clf = flyp.Classifier(flyp.build().image)
+    ref, init = copy.deepcopy(clf), copy.deepcopy(clf)
+    losses = flyp.fine_tune(clf, (x, y), k, seed=2)
+    gen = torch.Generator().manual_seed(2)
+    opt = torch.optim.AdamW(ref.parameters(), lr=5e-4, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 3)
+    ref_losses = []
+    ref.train()
+    for _ in range(3):
+        idx = torch.randint(0, 64, (8,), generator=gen)
+        loss = F.cross_entropy(ref(digits_augment(x[idx], generator=gen)), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        ref_losses.append(loss.item())
+    _assert_same_and_trained(clf, ref, init)
+    assert losses == ref_losses and not clf.training
+
+    model = flyp.build()
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    losses = flyp.flyp(model, (x, y), k, seed=2)
+    gen = torch.Generator().manual_seed(2)
+    opt = torch.optim.AdamW(ref.parameters(), lr=5e-4, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 3)
+    ref_losses = []
+    for _ in range(3):
+        idx = torch.randint(0, 64, (8,), generator=gen)
+        xb = digits_augment(x[idx], generator=gen)
+        texts = [flyp.DIGIT_PROMPTS[i] for i in y[idx].tolist()]
+        ref_losses.append(_clip_step_by_hand(ref, xb, texts, opt))
+        sched.step()
+    _assert_same_and_trained(model, ref, init)
+    assert losses == ref_losses and not model.training
+
+    texts = [flyp.DIGIT_PROMPTS[i] for i in y[:8].tolist()]
+    opt, opt_ref = (torch.optim.AdamW(m.parameters(), lr=1e-3) for m in (model, ref))
+    init = copy.deepcopy(model)
+    with torch.no_grad():
+        model.log_scale.fill_(5.0)  # above log(100): the clamp acts
+        ref.log_scale.fill_(5.0)
+    assert flyp.clip_step(model, x[:8], texts, opt) == _clip_step_by_hand(ref, x[:8], texts, opt_ref)
+    _assert_same_and_trained(model, ref, init)
+    assert model.log_scale.item() == pytest.approx(math.log(100.0))

@@ -331,14 +331,16 @@ def ibp_loss(total_steps: int, ibp: bool = False, kappa_end: float = 0.5, ramp_f
     ``total_steps`` (counted by the calls), then stay."""
     step = 0
 
-    def loss(model: BagClassifier, batch: tuple[torch.Tensor, ...], gen: torch.Generator) -> torch.Tensor:
+    def loss(model: BagClassifier, batch: tuple[torch.Tensor, ...], gen: torch.Generator
+             ) -> torch.Tensor:
         nonlocal step
         mb = Batch(*batch)
         out = F.cross_entropy(model(mb), mb.y)
         if ibp:
             frac = step / max(1, ramp_frac * total_steps)
             eps, kappa = ramp(frac, 0.0, 1.0), ramp(frac, 1.0, kappa_end)
-            out = kappa * out + (1 - kappa) * F.cross_entropy(-model.margin_lower(mb, eps, first), mb.y)
+            worst = -model.margin_lower(mb, eps, first)
+            out = kappa * out + (1 - kappa) * F.cross_entropy(worst, mb.y)
         step += 1
         return out
     return loss
@@ -348,7 +350,7 @@ def train_bag(model: BagClassifier, b: Batch, epochs: int = 16, batch: int = 128
               ibp: bool = False, kappa_end: float = 0.5, ramp_frac: float = 0.5, first: str = "box",
               seed: int = 0, history: list | None = None) -> BagClassifier:
     """Train in place by ``core.fit`` (Adam, shuffled mini-batches) with ``ibp_loss``: normal
-    or IBP training. ``history`` gets each epoch's last-batch loss; returns the model in eval mode."""
+    or IBP training. ``history`` gets each epoch's last-batch loss. Returns the model (eval)."""
     steps = epochs * ((len(b) + batch - 1) // batch)
     losses: list[float] = []
 
@@ -356,8 +358,9 @@ def train_bag(model: BagClassifier, b: Batch, epochs: int = 16, batch: int = 128
         if history is not None:
             history.append({"epoch": epoch + 1, "loss": losses[-1]})
     fit(model, (b.fix_ids, b.fix_w, b.opt_ids, b.slot_w, b.n_opt, b.y),
-        ibp_loss(steps, ibp, kappa_end, ramp_frac, first), torch.optim.Adam(model.parameters(), lr=lr),
-        epochs, batch, torch.Generator().manual_seed(seed), on_epoch=on_epoch,
+        ibp_loss(steps, ibp, kappa_end, ramp_frac, first),
+        torch.optim.Adam(model.parameters(), lr=lr), epochs, batch,
+        torch.Generator().manual_seed(seed), on_epoch=on_epoch,
         on_step=lambda step, loss: losses.append(loss))
     return model.eval()
 
