@@ -546,3 +546,24 @@ def test_flyp_adaptation_is_the_plain_loops():
     assert flyp.clip_step(model, x[:8], texts, opt) == _clip_step_by_hand(ref, x[:8], texts, opt_ref)
     _assert_same_and_trained(model, ref, init)
     assert model.log_scale.item() == pytest.approx(math.log(100.0))
+
+
+def test_linear_probe_is_the_plain_loop():
+    """``transfer.probing.fit_linear_probe`` (LP and LP-FT of notebook 09): full-batch Adam, 20
+    epochs on 96 random features."""
+    from tutorial_lib.transfer.probing import fit_linear_probe
+
+    g = torch.Generator().manual_seed(1)
+    feats, y = torch.randn(96, 12, generator=g), torch.randint(0, 4, (96,), generator=g)
+    head = fit_linear_probe(feats, y, 4, epochs=20)
+    torch.manual_seed(0)
+    ref = torch.nn.Linear(12, 4)
+    init = copy.deepcopy(ref)
+    opt = torch.optim.Adam(ref.parameters(), lr=0.05, weight_decay=1e-3)
+    for _ in range(20):
+        loss = F.cross_entropy(ref(feats), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    _assert_same_and_trained(head, ref, init)
+    assert not head.training
