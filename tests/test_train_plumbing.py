@@ -170,10 +170,10 @@ def test_every_training_loop_runs_a_few_steps(loop):
 
 
 # ----------------------------------------------------------------------------- fit == the plain loops
-# Five lessons used to carry their own loops; they now train through core.fit. Their checkpoints
-# ship (data/SHA256SUMS) and notebooks 10, 12, 13 train live, so a retrain must give the same
-# weights: each test below runs the lesson's function and the plain loop it replaced, written out
-# by hand, for a few steps from the same seed and asserts bit-identical parameters.
+# Lessons used to carry their own loops; they now train through core.fit. Their checkpoints ship
+# (data/SHA256SUMS) and notebooks 09, 10, 12, 13, 16, 17 train live, so a retrain must give the
+# same weights: each test below runs the lesson's function and the plain loop it replaced, written
+# out by hand, for a few steps from the same seed and asserts bit-identical parameters.
 def _assert_same_and_trained(model, reference, init):
     for (name, p), q, p0 in zip(model.named_parameters(), reference.parameters(), init.parameters()):
         assert torch.equal(p, q), f"{name} differs from the plain loop's"
