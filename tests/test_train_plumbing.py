@@ -170,10 +170,10 @@ def test_every_training_loop_runs_a_few_steps(loop):
 
 
 # ----------------------------------------------------------------------------- fit == the plain loops
-# Five lessons used to carry their own loops; they now train through core.fit. Their checkpoints
-# ship (data/SHA256SUMS) and notebooks 10, 12, 13 train live, so a retrain must give the same
-# weights: each test below runs the lesson's function and the plain loop it replaced, written out
-# by hand, for a few steps from the same seed and asserts bit-identical parameters.
+# Lessons used to carry their own loops; they now train through core.fit. Their checkpoints ship
+# (data/SHA256SUMS) and notebooks 09, 10, 12, 13, 16, 17 train live, so a retrain must give the
+# same weights: each test below runs the lesson's function and the plain loop it replaced, written
+# out by hand, for a few steps from the same seed and asserts bit-identical parameters.
 def _assert_same_and_trained(model, reference, init):
     for (name, p), q, p0 in zip(model.named_parameters(), reference.parameters(), init.parameters()):
         assert torch.equal(p, q), f"{name} differs from the plain loop's"
@@ -410,3 +410,160 @@ def test_name_model_training_stops_at_the_time_guard():
     out = train_name_model(model, load_corpus("train")[:40], load_corpus("val", n=8), vocab, steps=7,
                            batch_size=16, eval_every=100, max_minutes=0, log=None)
     assert out["steps_done"] == 1 and [h["step"] for h in out["history"]] == [1]
+
+
+@pytest.mark.parametrize("ibp", [False, True], ids=["normal", "IBP"])
+def test_bag_training_is_the_plain_loop(ibp):
+    """Notebook 16's bag-of-subtokens classifier, normal and IBP (eps and kappa ramped over the
+    first half of 6 steps): 3 epochs of 2 batches on 48 real functions."""
+    from tutorial_lib.code import substitutions as subs
+    from tutorial_lib.code.dataset import load_functions, load_vocab
+
+    vocab = load_vocab()
+    recs = load_functions("train", n=600)
+    labels = subs.top_labels(recs, 4)
+    b = subs.collate(subs.substitution_examples(recs, labels, vocab, m=2, max_items=64)[:48], vocab, 4, 2)
+    torch.manual_seed(0)
+    model = subs.BagClassifier(len(vocab), len(labels), 8, 16)
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    history = []
+    subs.train_bag(model, b, epochs=3, batch=32, ibp=ibp, seed=5, history=history)
+
+    g = torch.Generator().manual_seed(5)
+    opt = torch.optim.Adam(ref.parameters(), lr=5e-3)
+    steps, t, last = 3 * 2, 0, []
+    ref.train()
+    for _ in range(3):
+        perm = torch.randperm(len(b), generator=g)
+        for lo in range(0, len(b), 32):
+            mb = b.select(perm[lo:lo + 32])
+            loss = F.cross_entropy(ref(mb), mb.y)
+            if ibp:
+                frac = t / max(1, 0.5 * steps)
+                eps, kappa = subs.ramp(frac, 0.0, 1.0), subs.ramp(frac, 1.0, 0.5)
+                loss = kappa * loss + (1 - kappa) * F.cross_entropy(-ref.margin_lower(mb, eps), mb.y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            t += 1
+        last.append(loss.item())
+    _assert_same_and_trained(model, ref, init)
+    assert [h["loss"] for h in history] == last and not model.training
+
+
+def _clip_step_by_hand(model, x, texts, opt):
+    """The old ``flyp.clip_step``: one InfoNCE step, then the temperature clamped at 100."""
+    from tutorial_lib.foundation import flyp
+
+    model.train()
+    loss = flyp.infonce(model.encode_image(x), model.encode_text(texts), model.log_scale)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        model.log_scale.clamp_(0.0, math.log(100.0))
+    return float(loss.detach())
+
+
+def test_miniclip_pretraining_is_the_plain_loop():
+    """Notebook 17's shipped miniature CLIP (flyp_miniclip): 4 one-cycle steps of 16 glyphs."""
+    from tutorial_lib.core.device import seed_everything
+    from tutorial_lib.core.transforms import digits_augment
+    from tutorial_lib.foundation import flyp, glyphs
+
+    k = {"n_images": 48, "steps": 4, "batch_size": 16, "lr": 2e-3}
+    torch.manual_seed(0)
+    model = flyp.build()
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    out = flyp.pretrain(model, k, seed=3, log=None)
+
+    corpus = glyphs.render_corpus("broad", 48, seed=3)
+    gen = seed_everything(3)
+    opt = torch.optim.AdamW(ref.parameters(), lr=2e-3, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=4, pct_start=0.05)
+    history = []
+    for step in range(4):
+        idx = torch.randint(0, len(corpus.y), (16,), generator=gen)
+        x = digits_augment(corpus.x[idx], generator=gen)
+        loss = _clip_step_by_hand(ref, x, [corpus.names[i] for i in corpus.y[idx].tolist()], opt)
+        sched.step()
+        if step % 50 == 0 or step == 3:
+            history.append((step, round(loss, 4)))
+    _assert_same_and_trained(model, ref, init)
+    assert [(h["step"], h["loss"]) for h in out["history"]] == history
+
+
+def test_flyp_adaptation_is_the_plain_loops():
+    """Notebook 17's FT (LP-FT: the same from a probed head) and FLYP, 3 steps of 8 scans each,
+    and ``clip_step``."""
+    from tutorial_lib.core.transforms import digits_augment
+    from tutorial_lib.foundation import flyp
+
+    x, y = _digits(64)
+    k = {"ft_steps": 3, "ft_batch": 8, "ft_lr": 5e-4}
+    torch.manual_seed(0)
+    clf = flyp.Classifier(flyp.build().image)
+    ref, init = copy.deepcopy(clf), copy.deepcopy(clf)
+    losses = flyp.fine_tune(clf, (x, y), k, seed=2)
+    gen = torch.Generator().manual_seed(2)
+    opt = torch.optim.AdamW(ref.parameters(), lr=5e-4, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 3)
+    ref_losses = []
+    ref.train()
+    for _ in range(3):
+        idx = torch.randint(0, 64, (8,), generator=gen)
+        loss = F.cross_entropy(ref(digits_augment(x[idx], generator=gen)), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        ref_losses.append(loss.item())
+    _assert_same_and_trained(clf, ref, init)
+    assert losses == ref_losses and not clf.training
+
+    model = flyp.build()
+    ref, init = copy.deepcopy(model), copy.deepcopy(model)
+    losses = flyp.flyp(model, (x, y), k, seed=2)
+    gen = torch.Generator().manual_seed(2)
+    opt = torch.optim.AdamW(ref.parameters(), lr=5e-4, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 3)
+    ref_losses = []
+    for _ in range(3):
+        idx = torch.randint(0, 64, (8,), generator=gen)
+        xb = digits_augment(x[idx], generator=gen)
+        texts = [flyp.DIGIT_PROMPTS[i] for i in y[idx].tolist()]
+        ref_losses.append(_clip_step_by_hand(ref, xb, texts, opt))
+        sched.step()
+    _assert_same_and_trained(model, ref, init)
+    assert losses == ref_losses and not model.training
+
+    texts = [flyp.DIGIT_PROMPTS[i] for i in y[:8].tolist()]
+    opt, opt_ref = (torch.optim.AdamW(m.parameters(), lr=1e-3) for m in (model, ref))
+    init = copy.deepcopy(model)
+    with torch.no_grad():
+        model.log_scale.fill_(5.0)  # above log(100): the clamp acts
+        ref.log_scale.fill_(5.0)
+    assert flyp.clip_step(model, x[:8], texts, opt) == _clip_step_by_hand(ref, x[:8], texts, opt_ref)
+    _assert_same_and_trained(model, ref, init)
+    assert model.log_scale.item() == pytest.approx(math.log(100.0))
+
+
+def test_linear_probe_is_the_plain_loop():
+    """``transfer.probing.fit_linear_probe`` (LP and LP-FT of notebook 09): full-batch Adam, 20
+    epochs on 96 random features."""
+    from tutorial_lib.transfer.probing import fit_linear_probe
+
+    g = torch.Generator().manual_seed(1)
+    feats, y = torch.randn(96, 12, generator=g), torch.randint(0, 4, (96,), generator=g)
+    head = fit_linear_probe(feats, y, 4, epochs=20)
+    torch.manual_seed(0)
+    ref = torch.nn.Linear(12, 4)
+    init = copy.deepcopy(ref)
+    opt = torch.optim.Adam(ref.parameters(), lr=0.05, weight_decay=1e-3)
+    for _ in range(20):
+        loss = F.cross_entropy(ref(feats), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    _assert_same_and_trained(head, ref, init)
+    assert not head.training

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.core.config import pick_knobs
+from tutorial_lib.core.fit import Loss, fit
 
 from .dataset import PAD, TOKEN_RE, Vocab, split_identifier
 from .obfuscate import identifiers, rename_sites
@@ -321,36 +322,47 @@ def ramp(t: float, start: float, end: float) -> float:
     return start + (end - start) * min(max(t, 0.0), 1.0)
 
 
+def ibp_loss(total_steps: int, ibp: bool = False, kappa_end: float = 0.5, ramp_frac: float = 0.5,
+             first: str = "box") -> Loss:
+    """The bag classifier's loss on a batch (``Batch``'s tensors in order). Normal: cross-entropy
+    on clean programs. IBP (Jia et al.'s recipe): ``kappa * CE(clean) + (1 - kappa) *
+    CE(worst-case logits)``, the worst-case logits being ``-margin_lower`` at perturbation size
+    ``eps``; ``eps`` ramps 0 -> 1 and ``kappa`` 1 -> ``kappa_end`` over the first ``ramp_frac`` of
+    ``total_steps`` (counted by the calls), then stay."""
+    step = 0
+
+    def loss(model: BagClassifier, batch: tuple[torch.Tensor, ...], gen: torch.Generator
+             ) -> torch.Tensor:
+        nonlocal step
+        mb = Batch(*batch)
+        out = F.cross_entropy(model(mb), mb.y)
+        if ibp:
+            frac = step / max(1, ramp_frac * total_steps)
+            eps, kappa = ramp(frac, 0.0, 1.0), ramp(frac, 1.0, kappa_end)
+            worst = -model.margin_lower(mb, eps, first)
+            out = kappa * out + (1 - kappa) * F.cross_entropy(worst, mb.y)
+        step += 1
+        return out
+    return loss
+
+
 def train_bag(model: BagClassifier, b: Batch, epochs: int = 16, batch: int = 128, lr: float = 5e-3,
               ibp: bool = False, kappa_end: float = 0.5, ramp_frac: float = 0.5, first: str = "box",
               seed: int = 0, history: list | None = None) -> BagClassifier:
-    """Train in place. Normal: cross-entropy on clean programs. IBP (Jia et al.'s recipe):
-    ``kappa * CE(clean) + (1 - kappa) * CE(worst-case logits)`` where the worst-case logits are
-    ``-margin_lower`` at perturbation size ``eps``; ``eps`` ramps 0 -> 1 and ``kappa`` 1 ->
-    ``kappa_end`` over the first ``ramp_frac`` of training, then stay."""
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    """Train in place by ``core.fit`` (Adam, shuffled mini-batches) with ``ibp_loss``: normal
+    or IBP training. ``history`` gets each epoch's last-batch loss. Returns the model (eval)."""
     steps = epochs * ((len(b) + batch - 1) // batch)
-    t = 0
-    model.train()
-    for ep in range(epochs):
-        perm = torch.randperm(len(b), generator=g)
-        for lo in range(0, len(b), batch):
-            mb = b.select(perm[lo:lo + batch])
-            loss = F.cross_entropy(model(mb), mb.y)
-            if ibp:
-                frac = t / max(1, ramp_frac * steps)
-                eps, kappa = ramp(frac, 0.0, 1.0), ramp(frac, 1.0, kappa_end)
-                worst = -model.margin_lower(mb, eps, first)
-                loss = kappa * loss + (1 - kappa) * F.cross_entropy(worst, mb.y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            t += 1
+    losses: list[float] = []
+
+    def on_epoch(epoch: int, _: float) -> None:
         if history is not None:
-            history.append({"epoch": ep + 1, "loss": float(loss)})
-    model.eval()
-    return model
+            history.append({"epoch": epoch + 1, "loss": losses[-1]})
+    fit(model, (b.fix_ids, b.fix_w, b.opt_ids, b.slot_w, b.n_opt, b.y),
+        ibp_loss(steps, ibp, kappa_end, ramp_frac, first),
+        torch.optim.Adam(model.parameters(), lr=lr), epochs, batch,
+        torch.Generator().manual_seed(seed), on_epoch=on_epoch,
+        on_step=lambda step, loss: losses.append(loss))
+    return model.eval()
 
 
 def evaluate(model: BagClassifier, b: Batch, cap: int = 4096, first: str = "box") -> dict:

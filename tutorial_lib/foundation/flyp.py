@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ from torch import nn
 from tutorial_lib.core import data, zoo
 from tutorial_lib.core.config import pick_knobs
 from tutorial_lib.core.device import seed_everything
+from tutorial_lib.core.fit import Loss, cross_entropy, fit
 from tutorial_lib.core.transforms import digits_augment, pen_shift, rotate_images
 from tutorial_lib.foundation import glyphs
 
@@ -154,25 +155,49 @@ def infonce(img: torch.Tensor, txt: torch.Tensor, log_scale: torch.Tensor | floa
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
 
+def clip_loss(captions: Sequence[str]) -> Loss:
+    """The symmetric InfoNCE of a batch ``(images, caption indices)``: ``batch[1]`` indexes
+    ``captions`` (a corpus's names, or the class prompts)."""
+    def loss(model: MiniCLIP, batch: tuple[torch.Tensor, ...], gen: torch.Generator
+             ) -> torch.Tensor:
+        texts = [captions[i] for i in batch[1].tolist()]
+        return infonce(model.encode_image(batch[0]), model.encode_text(texts), model.log_scale)
+    return loss
+
+
+def clip_fit(model: MiniCLIP, data: tuple[torch.Tensor, torch.Tensor], captions: Sequence[str],
+             opt: torch.optim.Optimizer, batches: Callable[[], Iterable[torch.Tensor]],
+             gen: torch.Generator, sched: torch.optim.lr_scheduler.LRScheduler | None = None,
+             augment: Callable | None = None,
+             record: Callable[[int, float], None] | None = None) -> None:
+    """Contrastive training by ``core.fit`` with ``clip_loss(captions)`` on the index batches
+    ``batches()`` of ``data`` = (images, caption indices). After each update the temperature is
+    clamped at 100 as in CLIP; then ``record(step, loss)`` (steps from 1)."""
+    def after(step: int, loss: float) -> None:
+        with torch.no_grad():
+            model.log_scale.clamp_(0.0, math.log(100.0))
+        if record is not None:
+            record(step, loss)
+    fit(model, data, clip_loss(captions), opt, 1, len(data[0]), gen, sched, augment,
+        batches=batches, on_step=after)
+
+
 def clip_step(model: MiniCLIP, x: torch.Tensor, texts: list[str], opt: torch.optim.Optimizer
               ) -> float:
-    """One contrastive step on a batch of (image, caption) pairs; the temperature is clamped at
-    100 as in CLIP. Returns the loss."""
-    model.train()
-    loss = infonce(model.encode_image(x), model.encode_text(texts), model.log_scale)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-    with torch.no_grad():
-        model.log_scale.clamp_(0.0, math.log(100.0))
-    return float(loss.detach())
+    """One contrastive step (``clip_fit``) on a batch of (image, caption) pairs; the temperature
+    is clamped at 100 as in CLIP. Returns the loss."""
+    losses: list[float] = []
+    clip_fit(model, (x, torch.arange(len(texts))), texts, opt, lambda: [torch.arange(len(x))],
+             torch.Generator(), record=lambda step, loss: losses.append(loss))
+    return losses[0]
 
 
 def pretrain(model: MiniCLIP, knobs_: dict | None = None, seed: int = 0,
              log: Callable[[str], None] | None = print) -> dict:
-    """Contrastive pre-training on the broad glyph corpus (image, Unicode name), AdamW with a
-    cosine schedule and the kit's digit augmentation. Returns metrics, including the held-out
-    image->caption retrieval accuracy over all corpus names (chance = 1/n_classes)."""
+    """Contrastive pre-training on the broad glyph corpus (image, Unicode name) by ``clip_fit``:
+    ``steps`` batches drawn with replacement, AdamW with a one-cycle schedule and the kit's digit
+    augmentation. Returns metrics, including the held-out image->caption retrieval accuracy over
+    all corpus names (chance = 1/n_classes)."""
     k = dict(knobs() if knobs_ is None else knobs_)
     t0 = time.perf_counter()
     corpus = glyphs.render_corpus("broad", k["n_images"], seed=seed)
@@ -182,16 +207,16 @@ def pretrain(model: MiniCLIP, knobs_: dict | None = None, seed: int = 0,
     opt = torch.optim.AdamW(model.parameters(), lr=k["lr"], weight_decay=0.05)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, k["lr"], total_steps=k["steps"], pct_start=0.05)
     history = []
-    for step in range(k["steps"]):
-        idx = torch.randint(0, len(corpus.y), (k["batch_size"],), generator=gen)
-        x = digits_augment(corpus.x[idx], generator=gen)
-        loss = clip_step(model, x, [corpus.names[i] for i in corpus.y[idx].tolist()], opt)
-        sched.step()
-        if step % 50 == 0 or step == k["steps"] - 1:
-            history.append({"step": step, "loss": round(loss, 4),
+
+    def record(step: int, loss: float) -> None:
+        if step % 50 == 1 or step == k["steps"]:  # steps 0, 50, ... and the last, counted from 0
+            history.append({"step": step - 1, "loss": round(loss, 4),
                             "seconds": round(time.perf_counter() - t0, 1)})
             if log:
-                log(f"step {step} loss {loss:.3f} ({time.perf_counter() - t0:.0f} s)")
+                log(f"step {step - 1} loss {loss:.3f} ({time.perf_counter() - t0:.0f} s)")
+    clip_fit(model, (corpus.x, corpus.y), corpus.names, opt,
+             lambda: _batches(len(corpus.y), k["steps"], k["batch_size"], gen), gen, sched,
+             digits_augment, record)
     model.eval()
     pred = predict(model, val.x, corpus.names)
     return {"corpus": "broad", "n_classes": len(corpus.chars), "n_images": k["n_images"],
@@ -258,37 +283,32 @@ def _batches(n: int, steps: int, batch: int, gen: torch.Generator):
 
 def fine_tune(clf: Classifier, train: tuple[torch.Tensor, torch.Tensor], k: dict, seed: int = 0
               ) -> list[float]:
-    """Cross-entropy on every weight for ``ft_steps`` steps (AdamW, cosine, augmentation)."""
+    """Cross-entropy on every weight for ``ft_steps`` steps by ``core.fit`` (AdamW, cosine,
+    augmentation, batches drawn with replacement). Returns the loss of each step."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(clf.parameters(), lr=k["ft_lr"], weight_decay=0.05)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, k["ft_steps"])
-    losses = []
-    clf.train()
-    for idx in _batches(len(train[1]), k["ft_steps"], k["ft_batch"], gen):
-        loss = F.cross_entropy(clf(digits_augment(train[0][idx], generator=gen)), train[1][idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
+    losses: list[float] = []
+    fit(clf, train, cross_entropy(), opt, 1, k["ft_batch"], gen,
+        torch.optim.lr_scheduler.CosineAnnealingLR(opt, k["ft_steps"]), digits_augment,
+        batches=lambda: _batches(len(train[1]), k["ft_steps"], k["ft_batch"], gen),
+        on_step=lambda step, loss: losses.append(loss))
     clf.eval()
     return losses
 
 
 def flyp(model: MiniCLIP, train: tuple[torch.Tensor, torch.Tensor], k: dict,
          prompts: tuple[str, ...] = DIGIT_PROMPTS, seed: int = 0) -> list[float]:
-    """FLYP: both towers, the pre-training InfoNCE loss, each image's caption = its class
-    prompt; same steps, batch, learning rate and augmentation as ``fine_tune``. As in CLIP's
+    """FLYP: both towers, the pre-training InfoNCE loss (``clip_fit``), each image's caption = its
+    class prompt; same steps, batch, learning rate and augmentation as ``fine_tune``. As in CLIP's
     loss, each pair's own caption is its only positive (two images of one class in a batch
     see each other's identical prompt as a negative), as in the paper's recipe."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=k["ft_lr"], weight_decay=0.05)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, k["ft_steps"])
-    losses = []
-    for idx in _batches(len(train[1]), k["ft_steps"], k["ft_batch"], gen):
-        x = digits_augment(train[0][idx], generator=gen)
-        losses.append(clip_step(model, x, [prompts[i] for i in train[1][idx].tolist()], opt))
-        sched.step()
+    losses: list[float] = []
+    clip_fit(model, train, prompts, opt,
+             lambda: _batches(len(train[1]), k["ft_steps"], k["ft_batch"], gen), gen,
+             torch.optim.lr_scheduler.CosineAnnealingLR(opt, k["ft_steps"]), digits_augment,
+             lambda step, loss: losses.append(loss))
     model.eval()
     return losses
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import copy
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+from torch import nn
 
 from tutorial_lib.core.fit import accuracy, cross_entropy, fit
 from tutorial_lib.transfer.pretrain import WithHead
@@ -42,15 +41,14 @@ def features(encoder: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torc
 
 def fit_linear_probe(feats: torch.Tensor, y: torch.Tensor, num_classes: int, epochs: int = 300,
                      lr: float = 0.05, weight_decay: float = 1e-3) -> nn.Linear:
-    """Multinomial logistic regression on frozen features (full batch, Adam): an ``nn.Linear``."""
+    """Multinomial logistic regression on frozen features (full batch, Adam, by ``core.fit``):
+    an ``nn.Linear``."""
     torch.manual_seed(0)
     head = nn.Linear(feats.shape[1], num_classes).to(feats.device)
     opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
-    for _ in range(epochs):
-        loss = F.cross_entropy(head(feats), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    everything = torch.arange(len(feats))  # each epoch: one batch of every row, in order
+    fit(head, (feats, y), cross_entropy(), opt, epochs, len(feats), torch.Generator(),
+        batches=lambda: [everything])
     return head.eval()
 
 
