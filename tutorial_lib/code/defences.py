@@ -13,7 +13,10 @@ training, so that "more training" is not mistaken for a defence:
   steps, then name fine-tuning for the second half. ContraCode pre-trains from scratch on a large
   corpus; here the contrastive phase is continued pre-training of the trained encoder;
 - ``code_names_contra_adv``: the same, with the positive view adversarial (the JO obfuscation
-  against the current model's name loss), as RoCL (Kim et al. 2020) does for images.
+  against the current model's name loss), as RoCL (Kim et al. 2020) does for images;
+- ``code_names_nocopy``: an ablation, not a defence: the copy mechanism switched off
+  (``NamePredictor(copy=False)``: every subtoken generated from the vocabulary), then the same
+  extra steps, so the decoder learns to generate what it used to copy.
 
 ``defence_table`` attacks the first ``n_eval`` test functions of all six models (the two shipped
 ones and these four) with every attack at k = 5; notebook 04 takes the per-program worst case.
@@ -39,6 +42,7 @@ DEFENCES = {
     "code_names_advft": "adversarial fine-tuning with JO (the papers' optimiser), half of each batch",
     "code_names_contra": "InfoNCE on two random obfuscations (first half), then name fine-tuning",
     "code_names_contra_adv": "InfoNCE with an adversarial obfuscation as the positive, then fine-tuning",
+    "code_names_nocopy": "ablation: the copy head switched off, then the same extra steps",
 }
 KNOBS = {  # extra steps from the standard checkpoint (equal for every defence and the control)
     "quick": {"steps": 600, "batch_size": 64, "lr": 3e-4, "warmup": 30, "eval_every": 150, "n_val": 400,

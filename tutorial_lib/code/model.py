@@ -37,9 +37,10 @@ class NamePredictor(nn.Module):
     """Transformer encoder + GRU decoder with attention and copy over the input subtokens."""
 
     def __init__(self, vocab_size: int, d: int = 128, layers: int = 2, heads: int = 4, ff: int = 512,
-                 max_len: int = 128, max_tgt: int = 5, dropout: float = 0.1) -> None:
+                 max_len: int = 128, max_tgt: int = 5, dropout: float = 0.1, copy: bool = True) -> None:
         super().__init__()
         self.vocab_size, self.d, self.max_len, self.max_tgt = vocab_size, d, max_len, max_tgt
+        self.copy = copy  # False: the no-copy ablation (every subtoken generated from the vocabulary)
         self.emb = nn.Embedding(vocab_size, d, padding_idx=PAD)
         self.pos = nn.Embedding(max_len, d)
         layer = nn.TransformerEncoderLayer(d, heads, ff, dropout, batch_first=True, norm_first=True)
@@ -78,7 +79,7 @@ class NamePredictor(nn.Module):
         logits = o @ self.emb.weight.t() + self.out_bias
         logits[:, PAD] = float("-inf")
         logits[:, BOS] = float("-inf")
-        p_gen = torch.sigmoid(self.gate(torch.cat([h, ctx, e], -1)))
+        p_gen = torch.sigmoid(self.gate(torch.cat([h, ctx, e], -1))) if self.copy else h.new_ones(h.shape[0], 1)
         dist = torch.cat([p_gen * logits.softmax(-1), h.new_zeros(h.shape[0], n_ext)], -1)
         dist = dist.scatter_add(1, src_ext, (1 - p_gen) * attn)
         return dist, h, ctx, attn
@@ -123,10 +124,10 @@ class NamePredictor(nn.Module):
         return [[int(i) for i in row if i != PAD] for row in out]
 
 
-def build_model(vocab_size: int | None = None, profile: str | None = None) -> NamePredictor:
+def build_model(vocab_size: int | None = None, profile: str | None = None, copy: bool = True) -> NamePredictor:
     """A NamePredictor sized for the profile (``MODEL_CONFIGS``)."""
     cfg = pick_knobs(MODEL_CONFIGS, profile)
-    return NamePredictor(vocab_size or len(load_vocab()), **cfg)
+    return NamePredictor(vocab_size or len(load_vocab()), **cfg, copy=copy)
 
 
 def name_mask(vocab: Vocab) -> torch.Tensor:

@@ -127,7 +127,8 @@ def _register_defences() -> None:
     for profile in ("quick", "full"):
         for name, what in DEFENCES.items():
             zoo.register(name if profile == "quick" else f"{name}_full",
-                         build=lambda p=profile: build_model(profile=p), train=_defence(name, profile),
+                         build=lambda p=profile, c=not name.endswith("_nocopy"): build_model(profile=p, copy=c),
+                         train=_defence(name, profile),
                          description=f"function-name predictor, {what} ({profile} profile)")
 
 
