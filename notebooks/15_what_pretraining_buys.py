@@ -20,9 +20,9 @@
 # and digit look-alike removed, then adapted to the handwritten digits by linear probing,
 # fine-tuning and LP-FT. Everything is measured with intervals, whatever it shows.
 #
-# **The budget, first.** Each of the four pre-trainings ran for 6 to 9 minutes on one CPU thread
-# of a heavily shared machine (the exact wall times are printed below from the checkpoints'
-# records): two epochs over 12,000 rendered images, about 24,000 images seen. ImageNet
+# **The budget, first.** Each of the four pre-trainings ran for 8 to 22 minutes on one CPU thread
+# of a shared 2-core machine (the exact wall times are printed below from the checkpoints'
+# records): six epochs over 24,000 rendered images, 144,000 images seen. ImageNet
 # pre-training takes thousands of GPU hours. The verdicts below are about *this* budget.
 #
 # **Learning goals**
@@ -334,14 +334,18 @@ takeaway(f"{tally.get('reproduced', 0)} of {len(claims)} pre-training claims rep
 # - A pre-training that has not learned its own task (held-out character accuracy near chance,
 #   section 2) has little to give; at a fixed budget, more classes means fewer images per class,
 #   so the broad corpus is the one that suffers first.
-# - The pre-training budget is tiny (minutes on one CPU thread, a few tens of thousands of images
-#   seen, and held-out character accuracy far from saturated). A negative or inconclusive verdict
+# - The pre-training budget is tiny (8 to 22 minutes per model on one CPU thread, 144,000 images
+#   seen; the held-out character accuracies are in section 2). A negative or inconclusive verdict
 #   here says "not at this budget", not "pre-training does not help".
 # - The scratch baseline is a strong one: the kit's scratch models were trained for 20-50 epochs on
 #   the digits, the pre-trained ones fine-tuned for a few (printed with the table). The "scratch
 #   ft" rows show what the same short budget does from random weights.
 # - A "no PGD gain" verdict from a model that is also less accurate on clean images says little
 #   about adversarial robustness as such; compare the clean and PGD columns of the table together.
+# - A PGD *gain* needs more care than a loss: the column is PGD with 5 steps at one ε = 4/255 on
+#   100 scans, without the restarts, step-count and ε sweeps of notebooks 00 and 01. Before reading
+#   a pre-trained network's higher PGD accuracy as robustness, rule out a weaker attack on it (more
+#   steps, restarts, a larger ε that must drive accuracy to zero).
 # - The same holds for masking: accuracy with half the patches zeroed carries any clean-accuracy
 #   gap with it, so read the masked column next to the clean one (notebook 02 sweeps the fraction).
 # - The renditions use the corpus' fonts. The digits were never in the corpus, but the *style* of

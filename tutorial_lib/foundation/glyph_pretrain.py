@@ -8,9 +8,9 @@ scratch as ``vit_digits`` / ``cnn_digits``.
 
 Both corpora get the same budget: the same number of rendered images, optimizer steps and batch
 size (so the same number of images seen); only the number of classes differs, as ImageNet-21k
-vs ImageNet-1k. The budget (``glyphs.KNOBS``: two epochs over 12,000 renderings) is what one
-thread of a heavily shared CPU did in 6-9 minutes per model, far below the thousands of GPU hours
-of the ImageNet models; each checkpoint's metrics record its wall time and command.
+vs ImageNet-1k. The budget (``glyphs.KNOBS``: six epochs over 24,000 renderings, 144,000 images
+seen) took 8-22 minutes per model on one thread of a shared 2-core CPU, far below the thousands of
+GPU hours of the ImageNet models; each checkpoint's metrics record its wall time and command.
 
 Checkpoints are stored in half precision (they load into float32 models) to stay under 2 MB.
 """
