@@ -31,7 +31,7 @@
 #
 # **Time**: about 90 min with the exercises (the estimate under each heading). **Run time**: quick profile about 20 s on a 2-core CPU (the last cell reports this run). The
 # attack table over 1,000 test functions (every attack, both models) is computed once by
-# `python -c "from tutorial_lib import zoo; zoo.train('code_attack_tables')"` (the seconds per
+# `python scripts/train.py code_attack_tables` (the seconds per
 # attack are printed in section 4) and shipped with its sha256; this notebook re-scores its edits of 128 functions live to show that it is
 # what this code computes, and computes every interval and verdict live. The defence models and
 # their table (section 6) are built by `python scripts/train.py code_names_more code_names_advft
@@ -375,42 +375,21 @@ print(f"{p.name}: site {site!r}; best replacements:", [vocab.itos[i] for i in ga
 # first re-score its edits of 128 functions live:
 
 # %%
-def stale(p, e):
-    """True if the shipped table's token sequence for this program differs from the tokens of the
-    real edited program. The table was computed before three fixes in `programs`/`obfuscate`:
-    an insert before an `elif` (the source then reads `else:` + `if`: same behaviour, two more
-    tokens) or before a decorated nested def (the token went after the decorator) -- such lines
-    are no longer insert sites -- and a renamed name occurring back to back (end of one line,
-    start of the next) merged into one token."""
-    if any(s_ not in p.sites for s_ in e):
-        return True
-    return any(p.origins[i] in e and p.origins[i] == p.origins[i - 1] and p.starts[i] != p.starts[i - 1]
-               for i in range(1, len(p.tokens)))
-
-
 t0 = time.perf_counter()
 n_live = 128
-agree, affected = {}, {}
+agree = {}
 for kind in ("random", "grad_site_grad", "ao"):
     shipped = ROWS["standard"][(kind, 5, "optimise")]
-    ok = [i for i in range(n_live) if not stale(programs[i], shipped["edits"][i])]
-    preds = code.predict_tokens(std, [code.apply_edits(programs[i], shipped["edits"][i])[0] for i in ok], vocab)
-    agree[kind] = np.mean([pr == shipped["preds"][i] for pr, i in zip(preds, ok)])
-    affected[kind] = np.mean([stale(q, e) for q, e in zip(programs, shipped["edits"])])
+    assert all(set(e) <= set(q.sites) for q, e in zip(programs, shipped["edits"]))  # today's site rules
+    preds = code.predict_tokens(std, [code.apply_edits(programs[i], shipped["edits"][i])[0] for i in range(n_live)], vocab)
+    agree[kind] = np.mean([pr == shipped["preds"][i] for i, pr in enumerate(preds)])
 print(f"the table's edits of {n_live} functions re-scored live in {time.perf_counter() - t0:.0f} s; predictions equal "
-      "to the table's (programs the fixes do not touch):", {k: f"{v:.0%}" for k, v in agree.items()})
-print("share of the 1,000 programs whose table row the fixes touch:", {k: f"{v:.1%}" for k, v in affected.items()})
+      "to the table's:", {k: f"{v:.0%}" for k, v in agree.items()})
 
 # %%
 assert PROFILE.smoke or min(agree.values()) >= 0.9, agree  # a smoke run's 2-step model is not the table's
 
 # %% [markdown]
-# A known limitation of the shipped table, stated: for the share of programs printed above, the
-# table's model read a token sequence that differs slightly from the real edited program's (see
-# `stale`); all three are fixed in
-# `tutorial_lib.code.programs` and tested (`tests/test_code.py`). The edited programs themselves
-# behave like the originals. Rebuilding the table with the command in the header removes it.
-#
 # Now the table: subtoken F1 clean and under each attack at k = 5 sites, with 95% paired
 # bootstrap intervals over the 1,000 functions; **ΔF1** = F1 under the attack − clean F1 on the
 # same functions (negative: the attack lowered F1; a *paired* difference, program by program); the
@@ -627,8 +606,8 @@ takeaway(f"adversarial training changes worst-case F1 by {e_adv[0]:+.3f} [{e_adv
 #   attacks planting words that the copy head repeats; does the model become harder to attack
 #   without it, and what does it cost clean?
 #
-# All seven models face the same five attacks at k = 5 on the first test functions (a smaller set than
-# above: attacking six models is the costly part), and the per-program worst case over them.
+# All seven models face the same five attacks at k = 5 on the same test functions as the table
+# above, and the per-program worst case over them (`code_defence_table`, shipped like the others).
 
 # %%
 DEF = code_zoo.load_defence_table()
@@ -692,9 +671,9 @@ DEF_CLAIMS = [
      "Kim et al. 2020 (RoCL, images)"),
 ]
 def_verdicts = {}
-for cid, a, b, text, src in DEF_CLAIMS:
+for cid, a, b, text, paper in DEF_CLAIMS:
     e = pair(a, b)
-    def_verdicts[cid] = (e, verdict.claim(id=cid, notebook="04", claim=text, source=src, effect=e[0],
+    def_verdicts[cid] = (e, verdict.claim(id=cid, notebook="04", claim=text, source=paper, effect=e[0],
                                           interval=e[1:], n=n_def, direction="greater",
                                           uncertainty="paired bootstrap"))
 costs = {ck: pair(ck, "code_names_more", "clean") for ck in ("code_names_advft", "code_names_contra", "code_names_contra_adv")}

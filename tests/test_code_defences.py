@@ -83,14 +83,14 @@ def test_shipped_defence_table_is_what_the_models_compute():
     from tutorial_lib.code.evaluate import counts, micro_f1
     from tutorial_lib.code.model import predict_tokens
     from tutorial_lib.code.programs import attacked_tokens, make_program
-    from tutorial_lib.code.zoo import load_defence_table, load_name_model
+    from tutorial_lib.code.zoo import load_defence_table
 
     table = load_defence_table()
     assert list(table["models"]) == ["code_names", "code_names_adv", *defences.DEFENCES]
     assert table["n"] == defences.knobs("quick")["n_eval"]
     recs = load_corpus("test", n=table["n"])
     assert table["names"] == [r["name"] for r in recs]
-    model = load_name_model("code_names_advft", "cpu")
+    model = zoo.load("code_names_advft").float().eval()
     progs = [make_program(r["source"], r["target"], model.max_len, normalized=True) for r in recs[:24]]
     rows = {r["attack"]: r for r in table["models"]["code_names_advft"]}
     assert predict_tokens(model, [p.tokens for p in progs], load_vocab()) == rows["clean"]["preds"][:24]
@@ -104,6 +104,7 @@ def test_shipped_defence_table_is_what_the_models_compute():
         assert all(micro_f1(r["counts"]) <= clean + 0.01 for r in model_rows[1:]), name
 
 
+@torch.no_grad()
 def test_no_copy_model_puts_no_mass_on_copied_words(tiny):
     from tutorial_lib.code.model import make_batch
 

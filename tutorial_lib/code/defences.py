@@ -18,8 +18,8 @@ training, so that "more training" is not mistaken for a defence:
   (``NamePredictor(copy=False)``: every subtoken generated from the vocabulary), then the same
   extra steps, so the decoder learns to generate what it used to copy.
 
-``defence_table`` attacks the first ``n_eval`` test functions of all six models (the two shipped
-ones and these four) with every attack at k = 5; notebook 04 takes the per-program worst case.
+``defence_table`` attacks the first ``n_eval`` test functions of all seven models (the two shipped
+ones and these five) with every attack at k = 5; notebook 04 takes the per-program worst case.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ DEFENCES = {
 }
 KNOBS = {  # extra steps from the standard checkpoint (equal for every defence and the control)
     "quick": {"steps": 600, "batch_size": 64, "lr": 3e-4, "warmup": 30, "eval_every": 150, "n_val": 400,
-              "k": 5, "attack_steps": 1, "adv_fraction": 0.5, "temperature": 0.1, "n_eval": 256},
+              "k": 5, "attack_steps": 1, "adv_fraction": 0.5, "temperature": 0.1, "n_eval": 1000},
     "full": {"steps": 4000, "batch_size": 128, "lr": 2e-4, "warmup": 200, "eval_every": 1000,
              "n_val": 1500, "k": 5, "attack_steps": 1, "adv_fraction": 0.5, "temperature": 0.1,
              "n_eval": 1000},
