@@ -649,7 +649,7 @@ for i, (ck, label) in enumerate(DEF_NAMES.items()):
         ax.errorbar(x + (i - 3) * 0.06, f[0], yerr=[[f[0] - f[1]], [f[2] - f[0]]], fmt=mk, color=def_colors[ck],
                     capsize=3, label=label if x == 0 else None)
 ax.set_xticks([0, 1], ["clean", "worst case, k=5"]); ax.set_xlim(-0.5, 1.5); ax.set_ylabel("subtoken F1")
-ax.set_title(f"six models, {n_def} test functions (95% bootstrap CIs)")
+ax.set_title(f"{len(DEF_NAMES)} models, {n_def:,} test functions (95% bootstrap CIs)")
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
 plt.show()
 
