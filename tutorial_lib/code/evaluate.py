@@ -119,27 +119,38 @@ def run_table(model: NamePredictor, model_name: str, n: int = 1000, log=print, s
 
 def write_table(model: NamePredictor, model_name: str, n: int = 1000) -> dict:
     """Run ``run_table`` and write ``data/code/attack_table_NAME.json.gz``; returns a summary."""
+    t0 = time.perf_counter()
+    out = run_table(model, model_name, n)
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    write_json_gz(f"code/attack_table_{model_name}.json.gz", out)
+    return {"n": n, "seconds": out["seconds"]}
+
+
+def write_json_gz(relative: str, obj: dict) -> None:
+    """Write ``obj`` as gzipped JSON to ``data/<relative>``."""
     import gzip
     import json
 
     from tutorial_lib.core import data
-    t0 = time.perf_counter()
-    out = run_table(model, model_name, n)
-    out["seconds"] = round(time.perf_counter() - t0, 1)
-    path = data.data_path(f"code/attack_table_{model_name}.json.gz")
-    with gzip.open(path, "wt", encoding="utf-8") as f:
-        json.dump(out, f)
-    return {"n": n, "seconds": out["seconds"]}
+    with gzip.open(data.data_path(relative), "wt", encoding="utf-8") as f:
+        json.dump(obj, f)
+
+
+def read_rows_gz(relative: str) -> dict:
+    """A shipped gzipped JSON table (sha256-checked) with every ``rows`` list's counts as arrays
+    (a top-level ``rows``, or one per model under ``models``)."""
+    import gzip
+    import json
+
+    from tutorial_lib.core import data
+    with gzip.open(data.verified_path(relative), "rt", encoding="utf-8") as f:
+        out = json.load(f)
+    for rows in [out["rows"]] if "rows" in out else out["models"].values():
+        for r in rows:
+            r["counts"] = np.array(r["counts"], dtype=float)
+    return out
 
 
 def load_table(model_name: str) -> dict:
     """The shipped attack table of one model (sha256-checked), counts as arrays."""
-    import gzip
-    import json
-
-    from tutorial_lib.core import data
-    with gzip.open(data.verified_path(f"code/attack_table_{model_name}.json.gz"), "rt", encoding="utf-8") as f:
-        out = json.load(f)
-    for r in out["rows"]:
-        r["counts"] = np.array(r["counts"], dtype=float)
-    return out
+    return read_rows_gz(f"code/attack_table_{model_name}.json.gz")

@@ -110,7 +110,7 @@ def predict_names(sources: Sequence[str] | str, model: NamePredictor | None = No
 @zoo.register("code_attack_tables", files=("code/attack_table_code_names.json.gz",
                                            "code/attack_table_code_names_adv.json.gz"))
 def make_code_attack_tables() -> dict:
-    """Every attack of notebook 04 on 1,000 test functions, both models (one CPU thread: ~40 min)."""
+    """Every attack of notebook 04 on 1,000 test functions, both models (one CPU thread: ~12 min)."""
     from .evaluate import write_table
     return {m: write_table(load_name_model(m, "cpu"), m) for m in (STANDARD, ROBUST)}
 
@@ -138,35 +138,21 @@ _register_defences()
 @zoo.register("code_defence_table", files=("code/defence_table.json.gz",))
 def make_code_defence_table() -> dict:
     """Every attack at k=5 on the first ``defences.knobs()["n_eval"]`` test functions, for the two
-    shipped models and the four defence checkpoints (one CPU thread)."""
-    import gzip
-    import json
+    shipped models and the five defence/ablation checkpoints (one CPU thread: ~26 min)."""
     import time
 
-    from tutorial_lib.core import data
-
     from .defences import DEFENCES, defence_table, knobs
+    from .evaluate import write_json_gz
     t0 = time.perf_counter()
     models = {m: load_name_model(m, "cpu") for m in (STANDARD, ROBUST)}
     models.update({m: zoo.load(m).float().eval() for m in DEFENCES})
     out = defence_table(models, knobs()["n_eval"])
     out["seconds"] = round(time.perf_counter() - t0, 1)
-    with gzip.open(data.data_path("code/defence_table.json.gz"), "wt", encoding="utf-8") as f:
-        json.dump(out, f)
+    write_json_gz("code/defence_table.json.gz", out)
     return {"n": out["n"], "seconds": out["seconds"], "models": list(models)}
 
 
 def load_defence_table() -> dict:
     """The shipped defence table (sha256-checked), counts as arrays."""
-    import gzip
-    import json
-
-    import numpy as np
-
-    from tutorial_lib.core import data
-    with gzip.open(data.verified_path("code/defence_table.json.gz"), "rt", encoding="utf-8") as f:
-        out = json.load(f)
-    for rows in out["models"].values():
-        for r in rows:
-            r["counts"] = np.array(r["counts"], dtype=float)
-    return out
+    from .evaluate import read_rows_gz
+    return read_rows_gz("code/defence_table.json.gz")
