@@ -123,3 +123,12 @@ def test_no_copy_model_puts_no_mass_on_copied_words(tiny):
     enc, mask = copying.encode(b["src"])
     h, ctx = copying.start(enc, mask)
     assert float(copying.step(torch.tensor([1]), h, ctx, enc, mask, b["src_ext"], b["n_ext"])[0][0, len(vocab):].sum()) > 0
+
+
+def test_defence_table_runs_every_attack_for_every_model():
+    models = {m: zoo.load(m).float().eval() for m in ("code_names", "code_names_nocopy")}
+    out = defences.defence_table(models, 3, log=None)
+    assert out["n"] == 3 and list(out["models"]) == list(models)
+    for rows in out["models"].values():
+        assert [r["attack"] for r in rows] == ["clean", *(a for a, _, _ in defences.TABLE_ATTACKS)]
+        assert all(len(r["preds"]) == 3 for r in rows)

@@ -154,10 +154,11 @@ def defence_table(models: dict[str, NamePredictor], n: int, log=print) -> dict:
     vocab = load_vocab()
     recs = load_functions("test", n=n)
     out: dict = {"n": n, "names": [r["name"] for r in recs], "attacks": TABLE_ATTACKS, "models": {}}
-    max_len = {m.max_len for m in models.values()}
-    if len(max_len) != 1:
-        raise ValueError(f"the models read different input windows {sorted(max_len)}; compare like with like")
-    programs = [make_program(r["source"], r["target"], max_len.pop(), normalized=True) for r in recs]
+    windows = {m.max_len for m in models.values()}
+    if len(windows) != 1:
+        raise ValueError(f"the models read different input windows {sorted(windows)}; compare like with like")
+    (max_len,) = windows
+    programs = [make_program(r["source"], r["target"], max_len, normalized=True) for r in recs]
     for mname, model in models.items():
         t0 = time.perf_counter()
         rows = attack_rows(model, programs, vocab, TABLE_ATTACKS, seed=0)
