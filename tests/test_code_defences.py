@@ -108,7 +108,7 @@ def test_shipped_defence_table_is_what_the_models_compute():
 def test_no_copy_model_puts_no_mass_on_copied_words(tiny):
     from tutorial_lib.code.model import make_batch
 
-    _, vocab, train, _ = tiny
+    _, vocab, _, _ = tiny
     torch.manual_seed(0)
     model = NamePredictor(len(vocab), d=32, layers=1, heads=2, ff=64, copy=False).eval()
     toks = [["qzxv", "=", "qzxv", "+", "1"]]  # "qzxv" is out of the vocabulary: only copying can emit it

@@ -126,8 +126,9 @@ def _register_defences() -> None:
     from .defences import DEFENCES
     for profile in ("quick", "full"):
         for name, what in DEFENCES.items():
+            copy = not name.endswith("_nocopy")
             zoo.register(name if profile == "quick" else f"{name}_full",
-                         build=lambda p=profile, c=not name.endswith("_nocopy"): build_model(profile=p, copy=c),
+                         build=lambda p=profile, c=copy: build_model(profile=p, copy=c),
                          train=_defence(name, profile),
                          description=f"function-name predictor, {what} ({profile} profile)")
 
