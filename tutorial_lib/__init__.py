@@ -11,9 +11,10 @@ import sys as _sys
 from .core import zoo
 from .core.config import Profile, get_profile
 from .core.data import load_dataset, repo_root
-from .core.device import device, seed_everything
+from .core.device import device, reuse_freed_memory, seed_everything
 
 _sys.modules[__name__ + ".zoo"] = zoo
+reuse_freed_memory()  # big image batches reuse freed memory instead of page-faulting it back in
 
 __all__ = ["Profile", "device", "get_profile", "load_dataset", "repo_root", "seed_everything", "zoo"]
 __version__ = "0.2.0.dev0"
