@@ -6,8 +6,8 @@
 
 1. ``--vs imagecorruptions``: ``tutorial_lib.evaluation.corruptions`` (batched torch, the full
    profile's ImageNet-C parameters) against ``imagecorruptions`` 1.1.2 (per image, NumPy/SciPy/
-   OpenCV) at the same severity on the same scikit-image photo crops, at 224 and 32 px: images/s of
-   each and their ratio. Same parameters on both sides, and ``tests/data/corruption_strength_224.json``
+   OpenCV) at the same severity on the same scikit-image photo crops, at 224 px (64 crops: the
+   CPU's evaluation batch) and 32 px (128 crops): images/s of each and their ratio. Same parameters on both sides, and ``tests/data/corruption_strength_224.json``
    shows the strengths match at 224 px (0.75..1.33x), so the ratio is at matched strength.
    imagecorruptions runs in a throwaway Python 3.10 venv (built on first use, see
    ``scripts/corruption_strength.py``), one thread, in a subprocess; the kit in this process.
@@ -203,7 +203,7 @@ def main() -> None:
                         help="compare every corruption family with the real imagecorruptions 1.1.2")
     parser.add_argument("--venv", type=Path, default=None,
                         help="venv holding imagecorruptions (default: build /tmp/imagecorruptions-venv)")
-    parser.add_argument("--n224", type=int, default=16, help="photo crops at 224 px (--vs)")
+    parser.add_argument("--n224", type=int, default=64, help="photo crops at 224 px (--vs)")
     parser.add_argument("--n32", type=int, default=128, help="photo crops at 32 px (--vs)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -216,6 +216,11 @@ def test_bad_inputs_are_clear_errors(digits):
             corrupt(x, "fog", bad)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         corrupt(x * 2, "fog", 1)
+    for where in ((0, 0, 0, 0), (-1, 0, -1, -1)):  # a NaN first or last: aminmax must not hide it
+        bad = x.clone()
+        bad[where] = float("nan")
+        with pytest.raises(ValueError, match="NaN"):
+            corrupt(bad, "brightness", 1)
     with pytest.raises(ValueError, match="N, C, H, W"):
         corrupt(x[0], "fog", 1)
     with pytest.raises(ValueError, match="channels"):
@@ -297,3 +302,59 @@ def test_fft_and_direct_convolution_agree():
     fft = C._conv_same(x, k, "replicate")  # 15 > 11 on >= 64 px: the FFT path
     direct = C._conv_same(x[:, :, :60], k, "replicate")  # < 64 px: direct
     assert torch.allclose(fft[:, :, 10:50], direct[:, :, 10:50], atol=1e-5)
+
+
+@pytest.mark.parametrize("size,channels", [(64, 3), (224, 3), (96, 1), (40, 3)])
+def test_both_libjpeg_encoders_give_the_same_pixels(size, channels):
+    """The CPU encodes with Pillow from 64 px up and with torchvision below: same libjpeg
+    settings, so the decoded images must be identical (not just close) at every quality."""
+    from torchvision.io import decode_jpeg, encode_jpeg
+
+    from tutorial_lib.core.data import photo_crops
+
+    x = (photo_crops(3, size, channels=channels, seed=2) * 255).round() / 255
+    u8 = (x * 255).round().to(torch.uint8)
+    for quality in (7, 25, 90):
+        tv = torch.stack(decode_jpeg(encode_jpeg(list(u8.unbind(0)), quality=quality))) / 255
+        assert torch.equal(C.libjpeg(x, quality), tv), quality
+
+
+def test_libjpeg_rounds_every_8_bit_input_exactly():
+    """Quality 100 is near-lossless: a flat image of every grey level must come back at that
+    level, so the float -> uint8 -> float conversions add no off-by-one."""
+    levels = torch.arange(256, dtype=torch.float32) / 255
+    x = levels.view(-1, 1, 1, 1).expand(256, 3, 64, 64).contiguous()
+    assert torch.equal(C.libjpeg(x, 100), x)
+
+
+@pytest.mark.parametrize("low,high", [(-45, 45), (-135, -45), (0, 360)])
+def test_line_blur_on_the_taps_box_equals_the_full_kernel(low, high):
+    """Cropping ImageNet-C's line kernels to the box that holds the batch's taps (and padding to
+    match) changes nothing: bit-identical by the direct path, float-rounding close by the FFT;
+    also for angles all round the circle, where the box is the whole kernel."""
+    g = torch.Generator().manual_seed(3)
+    for size, n in ((32, 5), (96, 3)):
+        x = torch.rand(n, 3, size, size, generator=g)
+        angles = torch.rand(n, generator=g) * (high - low) + low
+        for radius, sigma in ((10, 3), (15, 8)):
+            full = C._conv_same(x, C.line_kernels(radius, sigma, angles), "replicate")
+            box = C._line_blur(x, radius, sigma, angles)
+            if size < 64:
+                assert torch.equal(box, full)
+            else:
+                assert torch.allclose(box, full, atol=2e-6)
+
+
+def test_pixelate_stays_in_range_without_the_final_clamp():
+    """Pixelate skips ``corrupt``'s final clamp: its output must already be in [0, 1], also for
+    the extreme inputs (all black, all white, a 1-px checkerboard) at every severity."""
+    n = 224
+    board = (torch.arange(n)[:, None] + torch.arange(n)[None, :]) % 2
+    xs = [torch.zeros(1, 3, n, n), torch.ones(1, 3, n, n), board.float().expand(1, 3, n, n)]
+    for x in xs:
+        for profile in ("quick", "full"):
+            for s in range(1, 6):
+                out = corrupt(x, "pixelate", s, profile=profile)
+                assert 0 <= out.min() and out.max() <= 1
+    for x in xs[:2]:  # a flat image stays flat (to float rounding of the filter weights)
+        assert torch.allclose(corrupt(x, "pixelate", 3, profile="full"), x, atol=1e-6)
