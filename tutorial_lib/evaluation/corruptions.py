@@ -481,7 +481,7 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     with warnings.catch_warnings():  # torchvision 0.29 points to TorchCodec; the calls still work
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
         from torchvision.io import decode_jpeg, encode_jpeg
-    n, c, h, w = x.shape
+    n, _, h, w = x.shape
     u8 = torch.empty(x.shape, dtype=torch.uint8, device=x.device)
     for i in range(0, n, 8):  # in cache-sized chunks: x * 255 + 0.5, truncated = rounded
         u8[i:i + 8] = torch.add(x.new_tensor(0.5), x[i:i + 8], alpha=255)
