@@ -482,16 +482,17 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
         from torchvision.io import decode_jpeg, encode_jpeg
     n, _, h, w = x.shape
-    u8 = torch.empty(x.shape, dtype=torch.uint8, device=x.device)
+    dev = x.device if x.device.type == "cuda" else torch.device("cpu")  # MPS: libjpeg on the CPU
+    u8, half = torch.empty(x.shape, dtype=torch.uint8, device=dev), x.new_tensor(0.5)
     for i in range(0, n, 8):  # in cache-sized chunks: x * 255 + 0.5, truncated = rounded
-        u8[i:i + 8] = torch.add(x.new_tensor(0.5), x[i:i + 8], alpha=255)
+        u8[i:i + 8] = torch.add(half, x[i:i + 8], alpha=255)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
-        if x.device.type == "cpu" and h * w >= 64 * 64:
+        if dev.type == "cpu" and h * w >= 64 * 64:
             data = [_pil_jpeg(planes, quality) for planes in u8.numpy()]
         else:  # nvjpeg on a GPU; on a CPU, below 64 x 64 Pillow's per-call overhead dominates
             data = [b.cpu() for b in encode_jpeg(list(u8.unbind(0)), quality=int(quality))]
-        out = decode_jpeg(data, device=x.device)
+        out = decode_jpeg(data, device=dev)
     rec = torch.empty(x.shape, dtype=x.dtype, device=x.device)
     for i in range(0, n, 8):
         rec[i:i + 8].copy_(torch.stack(out[i:i + 8])).div_(255)
