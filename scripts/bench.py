@@ -8,8 +8,9 @@
 1. ``--vs imagecorruptions``: ``tutorial_lib.evaluation.corruptions`` (batched torch, the full
    profile's ImageNet-C parameters) against ``imagecorruptions`` 1.1.2 (per image, NumPy/SciPy/
    OpenCV) at the same severity on the same scikit-image photo crops, at 224 px (64 crops: the
-   CPU's evaluation batch) and 32 px (128 crops): images/s of each and their ratio. Same parameters on both sides, and ``tests/data/corruption_strength_224.json``
-   shows the strengths match at 224 px (0.75..1.33x), so the ratio is at matched strength.
+   CPU's evaluation batch) and 32 px (128 crops): images/s of each and their ratio. Same
+   parameters on both sides, and ``tests/data/corruption_strength_224.json`` shows the strengths
+   match at 224 px (0.75..1.33x), so the ratio is at matched strength.
    imagecorruptions runs in a throwaway Python 3.10 venv (built on first use, see
    ``scripts/corruption_strength.py``), one thread, in a subprocess; the kit in this process.
 2. Corruptions (default): the quick profile's corruptions against a per-image NumPy/SciPy

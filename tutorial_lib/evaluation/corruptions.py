@@ -785,7 +785,8 @@ _FUNCS: dict[str, Callable] = {
     "pixelate": _pixelate, "jpeg": _jpeg,
 }
 assert set(_FUNCS) == set(ALL_CORRUPTIONS)
-_IN_RANGE = {"pixelate"}  # families whose output is in [0, 1] by construction: no final clamp
+# (family, variant) whose output is in [0, 1] by construction: no final clamp
+_IN_RANGE = {("pixelate", "nearest"), ("pixelate", "centred"), ("jpeg", "libjpeg")}
 
 
 def corrupt(x: torch.Tensor, name: str, severity: int,
@@ -825,7 +826,7 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
         out = _FUNCS[name](x, p, generator, variant)
         if out is x:
             return out.clone()
-        return out if name in _IN_RANGE or (name, variant) == ("jpeg", "libjpeg") else out.clamp_(0, 1)
+        return out if (name, variant) in _IN_RANGE else out.clamp_(0, 1)
 
 
 # ----------------------------------------------------------------------------- released files
