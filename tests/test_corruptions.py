@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from tutorial_lib.core.data import load_digits_tensors
 from tutorial_lib.evaluation import corruptions as C
@@ -358,3 +359,42 @@ def test_pixelate_stays_in_range_without_the_final_clamp():
                 assert 0 <= out.min() and out.max() <= 1
     for x in xs[:2]:  # a flat image stays flat (to float rounding of the filter weights)
         assert torch.allclose(corrupt(x, "pixelate", 3, profile="full"), x, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n,size", [(1, 224), (3, 224), (45, 32), (130, 32), (7, 5)])
+def test_to_uint8_rounds_like_torch_at_every_chunk_boundary(dtype, n, size):
+    """The CPU conversion (chunks, NumPy's cast) must give exactly what torch's one-shot
+    ``(x * 255 + 0.5).to(uint8)`` gives: at 0 and 1, at the half-way points between grey levels
+    and one float step either side of them, and in the last, partial chunk."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(n, 3, size, size, generator=g, dtype=dtype)
+    k = torch.arange(255, dtype=dtype)
+    halves = (k + 0.5) / 255
+    edges = torch.cat([torch.tensor([0.0, 1.0], dtype=dtype), halves,
+                       torch.nextafter(halves, torch.zeros_like(halves)),
+                       torch.nextafter(halves, torch.ones_like(halves)).clamp(max=1)])
+    flat = x.view(-1)
+    flat[:edges.numel()] = edges[:flat.numel()]
+    flat[-min(flat.numel(), edges.numel()):] = edges[:min(flat.numel(), edges.numel())]
+    expect = torch.add(x.new_tensor(0.5), x, alpha=255).to(torch.uint8)
+    assert torch.equal(C._to_uint8(x), expect)
+
+
+def test_pixelate_on_8_bit_pixels_matches_the_float_shrink():
+    """At >= 64 px on a CPU the full profile's pixelate shrinks 8-bit pixels (as PIL does); it
+    must stay within one grey level (plus rounding) of the float shrink, on photos and on a
+    1-px checkerboard, and give a flat image back unchanged."""
+    from tutorial_lib.core.data import photo_crops
+
+    n = 96
+    board = ((torch.arange(n)[:, None] + torch.arange(n)[None, :]) % 2).float().expand(1, 3, n, n)
+    for x in (photo_crops(4, n, seed=3), board, torch.full((1, 3, n, n), 0.3)):
+        for s, p in enumerate(C.KNOBS["full"]["params"]["pixelate"], start=1):
+            sh = int(p * n + 1e-6)
+            small = F.interpolate(x, size=(sh, sh), mode="bilinear", antialias=True)
+            want = F.interpolate(small, size=(n, n), mode="nearest-exact")
+            got = corrupt(x, "pixelate", s, profile="full")
+            assert (got - want).abs().max() <= 1.5 / 255, s
+    flat = torch.full((1, 3, n, n), 77.0) / 255
+    assert torch.equal(corrupt(flat, "pixelate", 3, profile="full"), flat)
