@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.core.data import load_digits_tensors
+from tutorial_lib.core.data import load_digits_tensors, photo_crops
 from tutorial_lib.evaluation import corruptions as C
 from tutorial_lib.evaluation.corruptions import (
     ALL_CORRUPTIONS,
@@ -120,8 +120,6 @@ def test_jpeg_matches_pillow_on_grey_images():
 
 
 def test_full_profile_jpeg_is_libjpeg_like_pillow_on_colour_photos():
-    from tutorial_lib.core.data import photo_crops
-
     x = (photo_crops(4, 64, channels=3, seed=1) * 255).round() / 255
     ours = corrupt(x, "jpeg", 3, profile="full").permute(0, 2, 3, 1).numpy()
     assert np.abs(ours - _pil_jpeg(x, 15, "RGB")).mean() < 1 / 255
@@ -311,8 +309,6 @@ def test_both_libjpeg_encoders_give_the_same_pixels(size, channels):
     settings, so the decoded images must be identical (not just close) at every quality."""
     from torchvision.io import decode_jpeg, encode_jpeg
 
-    from tutorial_lib.core.data import photo_crops
-
     x = (photo_crops(3, size, channels=channels, seed=2) * 255).round() / 255
     u8 = (x * 255).round().to(torch.uint8)
     for quality in (7, 25, 90):
@@ -385,8 +381,6 @@ def test_pixelate_on_8_bit_pixels_matches_the_float_shrink():
     """At >= 64 px on a CPU the full profile's pixelate shrinks 8-bit pixels (as PIL does); it
     must stay within one grey level (plus rounding) of the float shrink, on photos and on a
     1-px checkerboard, and give a flat image back unchanged."""
-    from tutorial_lib.core.data import photo_crops
-
     n = 96
     board = ((torch.arange(n)[:, None] + torch.arange(n)[None, :]) % 2).float().expand(1, 3, n, n)
     for x in (photo_crops(4, n, seed=3), board, torch.full((1, 3, n, n), 0.3)):
@@ -398,3 +392,31 @@ def test_pixelate_on_8_bit_pixels_matches_the_float_shrink():
             assert (got - want).abs().max() <= 1.5 / 255, s
     flat = torch.full((1, 3, n, n), 77.0) / 255
     assert torch.equal(corrupt(flat, "pixelate", 3, profile="full"), flat)
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_noise_families_are_their_formulas_bit_for_bit(profile, dtype):
+    """The noise families work in place on their fresh random draw; same seed, same draw, so
+    the result must equal the textbook formula exactly (the committed notebooks' numbers depend
+    on it), at every severity, for float32 and float64 batches."""
+    x = photo_crops(5, 40, seed=4).to(dtype)
+    x[0, 0, 0, :3] = torch.tensor([0.0, 1.0, 0.5], dtype=dtype)
+    for s in range(1, 6):
+        def draw(fn, seed=11 * s):
+            return fn(x.shape, generator=torch.Generator().manual_seed(seed)).to(dtype)
+
+        p = C.KNOBS[profile]["params"]
+        gn, sn = p["gaussian_noise"][s - 1], p["speckle_noise"][s - 1]
+        ip, sh = p["impulse_noise"][s - 1], p["shot_noise"][s - 1]
+        u = draw(torch.rand)
+        counts = torch.poisson((x * sh).float(), generator=torch.Generator().manual_seed(11 * s))
+        expect = {
+            "gaussian_noise": (x + draw(torch.randn) * gn).clamp(0, 1),
+            "speckle_noise": (x + x * draw(torch.randn) * sn).clamp(0, 1),
+            "impulse_noise": torch.where(u < ip, (u < ip / 2).to(dtype), x),
+            "shot_noise": (counts.to(dtype) / sh).clamp(0, 1),
+        }
+        for name, want in expect.items():
+            got = corrupt(x, name, s, torch.Generator().manual_seed(11 * s), profile=profile)
+            assert got.dtype == dtype and torch.equal(got, want), (name, s)

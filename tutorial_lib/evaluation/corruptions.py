@@ -563,13 +563,13 @@ def _arange(spec: Sequence[float]) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the corruptions
-def _gaussian_noise(x, p, g, v):
-    return x + _randn(x.shape, g, x) * p
+def _gaussian_noise(x, p, g, v):  # x + noise * p, in place on the fresh noise (same rounding)
+    return _randn(x.shape, g, x).mul_(p).add_(x)
 
 
 def _shot_noise(x, p, g, v):
     counts = torch.poisson((x * p).detach().float().cpu(), generator=g)
-    return counts.to(x.device, x.dtype) / p
+    return counts.to(x.device, x.dtype).div_(p)
 
 
 def _impulse_noise(x, p, g, v):
@@ -577,8 +577,8 @@ def _impulse_noise(x, p, g, v):
     return torch.where(u < p, (u < p / 2).to(x.dtype), x)
 
 
-def _speckle_noise(x, p, g, v):
-    return x + x * _randn(x.shape, g, x) * p
+def _speckle_noise(x, p, g, v):  # x + x * noise * p, in place on the fresh noise
+    return _randn(x.shape, g, x).mul_(x).mul_(p).add_(x)
 
 
 def _defocus_blur(x, p, g, v):
@@ -815,7 +815,8 @@ _FUNCS: dict[str, Callable] = {
 }
 assert set(_FUNCS) == set(ALL_CORRUPTIONS)
 # (family, variant) whose output is in [0, 1] by construction: no final clamp
-_IN_RANGE = {("pixelate", "nearest"), ("pixelate", "centred"), ("jpeg", "libjpeg")}
+_IN_RANGE = {("pixelate", "nearest"), ("pixelate", "centred"), ("jpeg", "libjpeg"),
+             ("impulse_noise", None)}
 
 
 def corrupt(x: torch.Tensor, name: str, severity: int,
