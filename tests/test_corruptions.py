@@ -420,3 +420,14 @@ def test_noise_families_are_their_formulas_bit_for_bit(profile, dtype):
         for name, want in expect.items():
             got = corrupt(x, name, s, torch.Generator().manual_seed(11 * s), profile=profile)
             assert got.dtype == dtype and torch.equal(got, want), (name, s)
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_an_empty_batch_comes_back_empty_from_every_family(profile):
+    """A zero-image batch (the last slice of a batching loop) must come back as an empty batch
+    of the same shape, not as an error from deep inside a blur, the FFT or libjpeg."""
+    for size in (32, 96):
+        x = torch.zeros(0, 3, size, size)
+        for name in ALL_CORRUPTIONS:
+            out = corrupt(x, name, 3, torch.Generator().manual_seed(0), profile=profile)
+            assert out.shape == x.shape and out is not x, name

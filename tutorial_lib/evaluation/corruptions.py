@@ -475,8 +475,8 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     On a CPU, Pillow encodes images from 64 x 64 up (as ImageNet-C does; 1.4x faster than
     torchvision's encoder at 224 px, slower on small images) and ``torchvision.io.decode_jpeg``
     decodes (2.5x faster than Pillow's decoder); both encoders give the same pixels
-    (``tests/test_corruptions.py``). On a GPU, ``torchvision.io`` uses nvjpeg for both. The
-    float <-> uint8 conversions run one image at a time, while it is in the CPU's cache.
+    (``tests/test_corruptions.py``). On a GPU, ``torchvision.io`` uses nvjpeg for both. On a
+    CPU the float <-> uint8 conversions run in cache-sized chunks (one image at 224 px).
     """
     import warnings
 
@@ -506,7 +506,7 @@ def _cache_chunk(x: torch.Tensor) -> int:
     chunk by chunk is ~2x faster than the whole batch at once at 224 px. A GPU: one chunk."""
     if x.device.type != "cpu":
         return max(1, len(x))
-    return max(1, 2 ** 17 // max(1, x[0].numel()))
+    return max(1, 2 ** 17 // max(1, math.prod(x.shape[1:])))
 
 
 def _to_uint8(x: torch.Tensor) -> torch.Tensor:
@@ -793,9 +793,10 @@ def _pixelate(x, p, g, v):
     h, w = x.shape[-2:]
     sh, sw = max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))
     if v == "centred":  # antialiased shrink: separable, vectorised, 2x faster than "area" on a CPU
-        if x.device.type == "cpu" and h * w >= 64 * 64:  # on 8-bit pixels, as PIL does: torch's
-            small = F.interpolate(_to_uint8(x), size=(sh, sw), mode="bilinear",  # uint8 kernel
-                                  antialias=True).to(x.dtype).div_(255)  # is 2.5x faster
+        if x.device.type == "cpu" and h * w >= 64 * 64:
+            # on 8-bit pixels, as PIL does: torch's uint8 kernel is 2.5x faster than its float one
+            small = F.interpolate(_to_uint8(x), size=(sh, sw), mode="bilinear", antialias=True)
+            small = small.to(x.dtype).div_(255)
         else:
             small = F.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True).clamp_(0, 1)
         return F.interpolate(small, size=(h, w), mode="nearest-exact")
@@ -853,6 +854,8 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
     if params is not None and len(params) != 5:
         raise ValueError(f"params must hold 5 entries (severities 1..5), got {len(params)}.")
     p = (table["params"][name] if params is None else params)[int(severity) - 1]
+    if not x.numel():  # an empty batch (e.g. the last slice of a loop): nothing to corrupt
+        return x.clone()
     with torch.no_grad():
         variant = table["variants"].get(name)
         out = _FUNCS[name](x, p, generator, variant)
