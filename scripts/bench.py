@@ -141,20 +141,16 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
     draw of a noise family (torch's mt19937 sampler), libjpeg's encode + decode for JPEG (uint8
     in, uint8 out; no float conversions, no input check). ``ref time / floor time`` is then the
     highest kit/imagecorruptions ratio that family can reach."""
-    from torchvision.io import decode_jpeg, encode_jpeg
+    from torchvision.io import decode_jpeg
 
     p = C.KNOBS["full"]["params"]
     g = torch.Generator()
     lam = x * p["shot_noise"][severity - 1]
     u8 = (x * 255).round().to(torch.uint8)
-    planes = u8.numpy()
-    big = x.shape[-1] * x.shape[-2] >= 64 * 64
     q = p["jpeg"][severity - 1]
 
     def jpeg() -> object:
-        data = ([C._pil_jpeg(im, q) for im in planes] if big
-                else encode_jpeg(list(u8.unbind(0)), quality=q))
-        return decode_jpeg(data)
+        return decode_jpeg(C.jpeg_bytes(u8, q))
 
     return {"gaussian_noise": lambda: torch.randn(x.shape, generator=g.manual_seed(0)),
             "speckle_noise": lambda: torch.randn(x.shape, generator=g.manual_seed(0)),

@@ -482,16 +482,12 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
 
     with warnings.catch_warnings():  # torchvision 0.29 points to TorchCodec; the calls still work
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
-        from torchvision.io import decode_jpeg, encode_jpeg
-    n, _, h, w = x.shape
+        from torchvision.io import decode_jpeg
+    n = len(x)
     dev = x.device if x.device.type == "cuda" else torch.device("cpu")  # MPS: libjpeg on the CPU
-    u8 = _to_uint8(x.to(dev))
+    data = jpeg_bytes(_to_uint8(x.to(dev)), quality)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
-        if dev.type == "cpu" and h * w >= 64 * 64:
-            data = [_pil_jpeg(planes, quality) for planes in u8.numpy()]
-        else:  # nvjpeg on a GPU; on a CPU, below 64 x 64 Pillow's per-call overhead dominates
-            data = [b.cpu() for b in encode_jpeg(list(u8.unbind(0)), quality=int(quality))]
         out = decode_jpeg(data, device=dev)
     rec = torch.empty(x.shape, dtype=x.dtype, device=x.device)
     step = _cache_chunk(x)
@@ -499,6 +495,21 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
         part = out[i:i + step]  # one image: no stack, the decoder's HWC view is read in place
         rec[i:i + step].copy_(part[0][None] if len(part) == 1 else torch.stack(part)).div_(255)
     return rec
+
+
+def jpeg_bytes(u8: torch.Tensor, quality: int) -> list[torch.Tensor]:
+    """A uint8 batch (N, C, H, W) encoded by libjpeg: Pillow on a CPU from 64 x 64 up, torchvision
+    below (Pillow's per-call overhead dominates there) and on a GPU (nvjpeg). One uint8 CPU
+    tensor of JPEG bytes per image."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
+        from torchvision.io import encode_jpeg
+
+        if u8.device.type == "cpu" and u8.shape[-2] * u8.shape[-1] >= 64 * 64:
+            return [_pil_jpeg(planes, quality) for planes in u8.numpy()]
+        return [b.cpu() for b in encode_jpeg(list(u8.unbind(0)), quality=int(quality))]
 
 
 def _cache_chunk(x: torch.Tensor) -> int:
