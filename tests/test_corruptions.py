@@ -431,3 +431,102 @@ def test_an_empty_batch_comes_back_empty_from_every_family(profile):
         for name in ALL_CORRUPTIONS:
             out = corrupt(x, name, 3, torch.Generator().manual_seed(0), profile=profile)
             assert out.shape == x.shape and out is not x, name
+
+
+def test_gaussian_blur_in_two_passes_is_the_2d_kernel_at_every_size():
+    """The separable blur (two 1-D passes) must give the 2-D ``gaussian_kernel`` correlation to
+    float rounding, with the same padding rule (reflect, replicate once the radius reaches the
+    side), on images smaller and larger than 64 px, non-square, grey and RGB, and come back
+    contiguous (a transposed result made every later step of glass blur and spatter slower)."""
+    g = torch.Generator().manual_seed(8)
+    for shape in ((3, 3, 32, 32), (2, 1, 20, 45), (2, 3, 70, 66), (1, 3, 6, 9)):
+        x = torch.rand(shape, generator=g)
+        for sigma in (0.4, 1.0, 1.5, 3.0, 6.0):
+            for mode in ("reflect", "replicate"):
+                got = C.gaussian_blur(x, sigma, mode)
+                want = C._conv_same(x, C.gaussian_kernel(sigma), mode)
+                assert got.shape == x.shape and got.is_contiguous(), (shape, sigma)
+                assert torch.allclose(got, want, atol=2e-6), (shape, sigma, mode)
+    x = torch.rand(2, 3, 40, 40, generator=g)
+    x[0] = 0.25  # a flat image stays flat
+    assert torch.allclose(C.gaussian_blur(x, 3.0)[0], x[0], atol=1e-6)
+
+
+def test_line_blur_by_angle_groups_is_the_full_kernel_bit_for_bit():
+    """From 16 images below 64 px the motion blur correlates images of similar angle together,
+    each group on its own taps' box; every image must come out exactly as with its own full
+    kernel, for angles in ImageNet-C's range, snow's, all round the circle, and with repeated
+    angles (a group boundary inside a run of equal angles)."""
+    g = torch.Generator().manual_seed(9)
+    x = torch.rand(40, 3, 32, 32, generator=g)
+    same = torch.full((40,), 12.5)
+    same[::3] = -30.0
+    for angles in (torch.rand(40, generator=g) * 90 - 45, torch.rand(40, generator=g) * 90 - 135,
+                   torch.rand(40, generator=g) * 360, same):
+        for radius, sigma in ((10, 3), (15, 8)):
+            want = C._conv_same(x, C.line_kernels(radius, sigma, angles), "replicate")
+            assert torch.equal(C._line_blur(x, radius, sigma, angles), want), (radius, angles[:3])
+
+
+def test_zoom_blur_is_the_mean_of_the_zooms_bit_for_bit():
+    """Zoom blur runs channels-last (torch's bilinear kernel is faster there); the values must be
+    exactly the mean of the image and its ``clipped_zoom``s, and the result in x's layout."""
+    g = torch.Generator().manual_seed(10)
+    for shape in ((5, 3, 32, 32), (2, 1, 40, 28), (1, 3, 96, 96)):
+        x = torch.rand(shape, generator=g)
+        for profile in ("quick", "full"):
+            for s in (1, 5):
+                zs = C._arange(C.KNOBS[profile]["params"]["zoom_blur"][s - 1])
+                want = x.clone()
+                for z in zs:
+                    want += C.clipped_zoom(x, float(z))
+                want = (want / (len(zs) + 1)).clamp(0, 1)
+                got = corrupt(x, "zoom_blur", s, profile=profile)
+                assert got.is_contiguous() and torch.equal(got, want), (shape, profile, s)
+
+
+def test_pixelate_below_64_px_is_the_shrink_and_blow_up():
+    """Below 64 px the full profile's pixelate is one matrix per side (read off torch's own
+    resampling); it must match the antialiased shrink + nearest-exact blow-up to float rounding
+    on photos, a 1-px checkerboard, black, white and non-square images, down to a 1-px shrink,
+    and stay in [0, 1]."""
+    def reference(x, p):
+        h, w = x.shape[-2:]
+        sh, sw = max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))
+        small = F.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True).clamp(0, 1)
+        return F.interpolate(small, size=(h, w), mode="nearest-exact")
+
+    board = ((torch.arange(32)[:, None] + torch.arange(32)[None, :]) % 2).float().expand(2, 3, 32, 32)
+    xs = [photo_crops(6, 32, seed=5), board, torch.zeros(1, 3, 32, 32), torch.ones(1, 3, 32, 32),
+          photo_crops(2, 63, seed=6)[..., :41], photo_crops(2, 48, channels=1, seed=7)]
+    for x in xs:
+        for s in range(1, 6):
+            got = corrupt(x, "pixelate", s, profile="full")
+            p = C.KNOBS["full"]["params"]["pixelate"][s - 1]
+            assert 0 <= got.min() and got.max() <= 1
+            assert torch.allclose(got, reference(x, p), atol=2e-6), (x.shape, s)
+        assert torch.allclose(corrupt(x, "pixelate", 1, profile="full", params=[0.02] * 5),
+                              reference(x, 0.02), atol=2e-6)  # 1-px shrink: the image's mean
+
+
+def test_chessboard_distance_matches_brute_force():
+    """Spatter's distance to the drops' outline (counted dilations) must equal the brute-force
+    chessboard distance cut at ``cap``: sparse, dense, empty and full masks, at the borders,
+    non-square, for several caps."""
+    g = torch.Generator().manual_seed(12)
+    for h, w in ((7, 5), (32, 32), (30, 45)):
+        masks = [torch.rand(4, 1, h, w, generator=g) < d for d in (0.002, 0.02, 0.3)]
+        corner = torch.zeros(1, 1, h, w, dtype=torch.bool)
+        corner[..., 0, -1] = True
+        masks += [torch.zeros(1, 1, h, w, dtype=torch.bool), torch.ones(1, 1, h, w, dtype=torch.bool),
+                  corner]
+        ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+        for m in masks:
+            for cap in (1, 3, 20):
+                want = torch.full(m.shape, float(cap))
+                for i in range(len(m)):
+                    qy, qx = ys[m[i, 0]], xs[m[i, 0]]
+                    if len(qy):
+                        d = torch.maximum((ys[..., None] - qy).abs(), (xs[..., None] - qx).abs())
+                        want[i, 0] = d.amin(-1).clamp(max=cap).float()
+                assert torch.equal(C._chessboard_distance(m, cap), want), (h, w, cap)
