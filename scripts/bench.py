@@ -15,7 +15,10 @@
    ``scripts/corruption_strength.py``), one thread, in a subprocess; the kit in this process.
    Where one library call bounds a family (a noise family's random draw, libjpeg for JPEG), the
    table also times that call alone ("floor") and prints the ceiling ic time / floor time: the
-   most kit/ic that family can reach with that library.
+   most kit/ic that family can reach with that library. The kit is timed twice: on the float
+   batch (in [0, 1], the notebooks' format) and on the same pixels as a uint8 batch, the format
+   imagecorruptions takes and returns (uint8 in, uint8 out; ``corrupt`` converts where a family
+   computes in float).
 2. Corruptions (default): the quick profile's corruptions against a per-image NumPy/SciPy
    implementation of the same formulas (written below), on the digits test split; also the
    largest pixel difference between the two where the corruption is deterministic.
@@ -171,8 +174,9 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
     result = {}
     for size, n in ((224, n224), (32, n32)):
         x = cs.crops(n, size)
+        x8 = (x * 255).round().to(torch.uint8)  # the very bytes the reference gets (HWC there)
 
-        def kit_times(x: torch.Tensor = x) -> dict[str, float]:
+        def kit_times(x: torch.Tensor) -> dict[str, float]:
             return {name: best_of(lambda name=name: C.corrupt(
                 x, name, severity, torch.Generator().manual_seed(0), profile="full"), 2 * repeats)
                 for name in names}
@@ -182,35 +186,43 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
         def floor_times(x: torch.Tensor = x) -> dict[str, float]:
             return {name: best_of(op, 2 * repeats) for name, op in floor_ops(x, severity).items()}
 
-        kit, floors = kit_times(), floor_times()
+        kit, kit8, floors = kit_times(x), kit_times(x8), floor_times()
         ref = cs.run_reference(py, x, names, [severity], mode="speed", repeats=repeats)
-        kit = {name: min(t, kit[name]) for name, t in kit_times().items()}
+        kit = {name: min(t, kit[name]) for name, t in kit_times(x).items()}
+        kit8 = {name: min(t, kit8[name]) for name, t in kit_times(x8).items()}
         floors = {name: min(t, floors[name]) for name, t in floor_times().items()}
         print(f"\n## {n} photo crops at {size} px, severity {severity}, 1 thread, best of "
               f"2 x {2 * repeats} (kit, before and after the reference) and {repeats} (imagecorruptions)")
+        print("kit: float batch in [0, 1] in and out; kit u8: uint8 batch in and out, the format "
+              "imagecorruptions takes and returns")
         print("floor: the family's one library call alone (see floor_ops); ceiling = ic time / floor "
               "time, the most kit/ic can be")
-        print(f"{'corruption':15s} {'kit img/s':>10s} {'imagecorr img/s':>16s} {'kit/ic':>7s} "
-              f"{'kit/floor':>9s} {'ceiling':>8s}")
+        print(f"{'corruption':15s} {'kit img/s':>10s} {'kit u8 img/s':>13s} {'imagecorr img/s':>16s} "
+              f"{'kit/ic':>7s} {'u8/ic':>7s} {'kit/floor':>9s} {'ceiling':>8s}")
         rows = {}
         for name in names:
-            k_ips, r_ips = n / kit[name], n / ref[name][0]
-            rows[name] = {"kit_img_s": k_ips, "imagecorruptions_img_s": r_ips, "ratio": k_ips / r_ips}
+            k_ips, k8_ips, r_ips = n / kit[name], n / kit8[name], n / ref[name][0]
+            rows[name] = {"kit_img_s": k_ips, "kit_uint8_img_s": k8_ips, "imagecorruptions_img_s": r_ips,
+                          "ratio": k_ips / r_ips, "ratio_uint8": k8_ips / r_ips}
             extra = ""
             if name in floors:
                 rows[name]["floor_s"] = floors[name]
                 rows[name]["ceiling"] = ref[name][0] / floors[name]
                 extra = f" {floors[name] / kit[name]:9.2f} {rows[name]['ceiling']:7.2f}x"
-            print(f"{name:15s} {k_ips:10.1f} {r_ips:16.1f} {k_ips / r_ips:6.2f}x{extra}")
-        ratios = np.array([r["ratio"] for r in rows.values()])
-        gm = float(np.exp(np.log(ratios).mean()))
+            print(f"{name:15s} {k_ips:10.1f} {k8_ips:13.1f} {r_ips:16.1f} {k_ips / r_ips:6.2f}x "
+                  f"{k8_ips / r_ips:6.2f}x{extra}")
+        result[size] = {"n": n, "rows": rows}
+        for key, label in (("ratio", "float"), ("ratio_uint8", "uint8")):
+            ratios = np.array([r[key] for r in rows.values()])
+            gm = float(np.exp(np.log(ratios).mean()))
+            slowest = min(rows, key=lambda k: rows[k][key])
+            print(f"{label:5s}: geometric mean {gm:.2f}x; slowest {slowest} {rows[slowest][key]:.2f}x; "
+                  f"{int((ratios < 1).sum())} of {len(ratios)} families below 1x")
+            result[size]["geometric_mean" + ("" if key == "ratio" else "_uint8")] = gm
         capped = np.array([r.get("ceiling", r["ratio"]) for r in rows.values()])
         gm_cap = float(np.exp(np.log(capped).mean()))
-        slowest = min(rows, key=lambda k: rows[k]["ratio"])
-        print(f"geometric mean {gm:.2f}x; slowest {slowest} {rows[slowest]['ratio']:.2f}x; "
-              f"{int((ratios < 1).sum())} of {len(ratios)} families below 1x; with the floored "
-              f"families at their ceiling: {gm_cap:.2f}x")
-        result[size] = {"n": n, "rows": rows, "geometric_mean": gm, "geometric_mean_at_ceiling": gm_cap}
+        print(f"float, with the floored families at their ceiling: {gm_cap:.2f}x")
+        result[size]["geometric_mean_at_ceiling"] = gm_cap
     return result
 
 

@@ -530,3 +530,38 @@ def test_chessboard_distance_matches_brute_force():
                         d = torch.maximum((ys[..., None] - qy).abs(), (xs[..., None] - qx).abs())
                         want[i, 0] = d.amin(-1).clamp(max=cap).float()
                 assert torch.equal(C._chessboard_distance(m, cap), want), (h, w, cap)
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_uint8_batches_come_back_as_the_rounded_float_result(profile):
+    """A uint8 batch (ImageNet-C's format) must come back as uint8 equal to the float result
+    rounded to the nearest level, for every family and severity, grey and RGB, below and above
+    64 px; JPEG and the CPU pixelate run on the bytes directly and must agree too. Other integer
+    dtypes are a clear error, and an empty uint8 batch comes back empty."""
+    for size, channels in ((32, 3), (72, 1), (96, 3)):
+        u8 = (photo_crops(3, size, channels=channels, seed=13) * 255).round().to(torch.uint8)
+        u8[0, 0, 0, :2] = torch.tensor([0, 255], dtype=torch.uint8)
+        for name in ALL_CORRUPTIONS:
+            for s in (1, 3, 5):
+                got = corrupt(u8, name, s, torch.Generator().manual_seed(s), profile=profile)
+                want = C._to_uint8(corrupt(u8.float() / 255, name, s, torch.Generator().manual_seed(s),
+                                           profile=profile))
+                assert got.dtype == torch.uint8 and got.shape == u8.shape, name
+                assert torch.equal(got, want), (name, s, size, channels)
+    for bad in (torch.zeros(1, 3, 8, 8, dtype=torch.int64), torch.zeros(1, 3, 8, 8, dtype=torch.int16)):
+        with pytest.raises(ValueError, match="uint8 pixels in 0..255"):
+            corrupt(bad, "jpeg", 1, profile=profile)
+    empty = torch.zeros(0, 3, 32, 32, dtype=torch.uint8)
+    assert corrupt(empty, "jpeg", 1, profile=profile).dtype == torch.uint8
+
+
+def test_nearest_exact_index_is_torchs_own_blow_up():
+    """The uint8 pixelate blows up by index gathers; the indices must reproduce torch's
+    nearest-exact resampling exactly, for shrink factors whose (dst + 0.5) * scale lands on
+    whole numbers, for upscaling and downscaling, and for 1-px sides."""
+    g = torch.Generator().manual_seed(14)
+    for n_in, n_out in ((89, 224), (134, 224), (56, 224), (112, 224), (1, 7), (7, 1), (224, 89),
+                        (12, 32), (3, 1000), (150, 225)):
+        x = torch.rand(2, 3, 5, n_in, generator=g)
+        want = F.interpolate(x, size=(5, n_out), mode="nearest-exact")
+        assert torch.equal(x[..., C._nearest_exact_index(n_in, n_out)], want), (n_in, n_out)

@@ -5,7 +5,8 @@ Perturbations* (ICLR 2019); their code: github.com/hendrycks/robustness (``make_
 ``make_cifar_c.py``) and its size-agnostic repackaging ``imagecorruptions`` 1.1.2 (Michaelis et al.
 2019), the reference the kit is checked against. Every function takes a batch ``x`` of (N, C, H, W)
 images in [0, 1] on any device and returns the same shape, in [0, 1]; random ones take a CPU
-``torch.Generator`` (the same seed gives the same corruption).
+``torch.Generator`` (the same seed gives the same corruption). ``corrupt`` also takes uint8 batches
+(0..255, ImageNet-C's own format) and returns uint8.
 
 All 19 families are here: ImageNet-C's 15 (noise: gaussian, shot, impulse; blur: defocus, glass,
 motion, zoom; weather: snow, frost, fog, brightness; digital: contrast, elastic, pixelate, JPEG) and
@@ -489,7 +490,10 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     torchvision's encoder at 224 px, slower on small images) and ``torchvision.io.decode_jpeg``
     decodes (2.5x faster than Pillow's decoder); both encoders give the same pixels
     (``tests/test_corruptions.py``). On a GPU, ``torchvision.io`` uses nvjpeg for both. On a
-    CPU the float <-> uint8 conversions run in cache-sized chunks (one image at 224 px).
+    CPU the float <-> uint8 conversions run in cache-sized chunks (one image at 224 px). A uint8
+    batch (0..255) is encoded as it is and comes back as uint8, with no conversion, in the layout
+    torchvision's decoder gives (channels-last in memory, (N, C, H, W) in shape; ``.contiguous()``
+    makes it row-major, ``.reshape`` works on it as it is).
     """
     import warnings
 
@@ -498,10 +502,15 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
         from torchvision.io import decode_jpeg
     n = len(x)
     dev = x.device if x.device.type == "cuda" else torch.device("cpu")  # MPS: libjpeg on the CPU
-    data = jpeg_bytes(_to_uint8(x.to(dev)), quality)
+    data = jpeg_bytes(x.to(dev) if x.dtype == torch.uint8 else _to_uint8(x.to(dev)), quality)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The image decoding", DeprecationWarning)
         out = decode_jpeg(data, device=dev)
+    if x.dtype == torch.uint8:  # the decoder's layout (channels-last in memory): no transposition
+        rec8 = torch.empty((n, x.shape[2], x.shape[3], x.shape[1]), dtype=torch.uint8, device=dev)
+        for i, img in enumerate(out):
+            rec8[i].copy_(img.permute(1, 2, 0))
+        return rec8.permute(0, 3, 1, 2).to(x.device)
     rec = torch.empty(x.shape, dtype=x.dtype, device=x.device)
     step = _cache_chunk(x)
     for i in range(0, n, step):
@@ -832,9 +841,12 @@ def _pixelate(x, p, g, v):
     if v == "centred":  # antialiased shrink: separable, vectorised, 2x faster than "area" on a CPU
         if x.device.type == "cpu" and h * w >= 64 * 64:
             # on 8-bit pixels, as PIL does: torch's uint8 kernel is 2.5x faster than its float one
+            if x.dtype == torch.uint8:  # 8-bit out too; torch's uint8 nearest is 4x slower than
+                small = F.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True)  # gathers
+                iy, ix = _nearest_exact_index(sh, h).numpy(), _nearest_exact_index(sw, w).numpy()
+                return torch.from_numpy(np.take(np.take(small.numpy(), ix, axis=3), iy, axis=2))
             small = F.interpolate(_to_uint8(x), size=(sh, sw), mode="bilinear", antialias=True)
-            small = small.to(x.dtype).div_(255)
-            return F.interpolate(small, size=(h, w), mode="nearest-exact")
+            return F.interpolate(small.to(x.dtype).div_(255), size=(h, w), mode="nearest-exact")
         if min(h, w) < 64:  # shrink then blow-up is one (h x h) matrix per side: two small GEMMs
             mh, mw = _pixelate_matrix(h, sh).to(x), _pixelate_matrix(w, sw).to(x)
             y = (x.reshape(-1, w) @ mw.T).view(x.shape)  # 2x faster than two resamplings at 32 px
@@ -850,6 +862,14 @@ def _resample_matrix(n_in: int, n_out: int, **interp) -> torch.Tensor:
     i's weights, read off by resampling the n_in one-hot rows of an identity."""
     eye = torch.eye(n_in, dtype=torch.float64).view(1, n_in, 1, n_in)
     return F.interpolate(eye, size=(1, n_out), **interp).view(n_in, n_out).T
+
+
+@functools.lru_cache(maxsize=64)
+def _nearest_exact_index(n_in: int, n_out: int) -> torch.Tensor:
+    """Source index of each of ``n_out`` pixels in ``F.interpolate``'s nearest-exact resampling
+    from ``n_in``, read off by resampling 0..n_in-1 (exact integers in float32)."""
+    ramp = torch.arange(n_in, dtype=torch.float32).view(1, 1, 1, n_in)
+    return F.interpolate(ramp, size=(1, n_out), mode="nearest-exact").view(n_out).long()
 
 
 @functools.lru_cache(maxsize=64)
@@ -873,6 +893,13 @@ _FUNCS: dict[str, Callable] = {
     "pixelate": _pixelate, "jpeg": _jpeg,
 }
 assert set(_FUNCS) == set(ALL_CORRUPTIONS)
+def _on_uint8(name: str, variant: str | None, x: torch.Tensor) -> bool:
+    """Whether the family runs on 8-bit pixels as they are (a uint8 batch skips the conversions)."""
+    h, w = x.shape[-2:]
+    return (name, variant) == ("jpeg", "libjpeg") or (
+        (name, variant) == ("pixelate", "centred") and x.device.type == "cpu" and h * w >= 64 * 64)
+
+
 # (family, variant) whose output is in [0, 1] by construction: no final clamp
 _IN_RANGE = {("pixelate", "nearest"), ("pixelate", "centred"), ("jpeg", "libjpeg"),
              ("impulse_noise", None)}
@@ -881,13 +908,18 @@ _IN_RANGE = {("pixelate", "nearest"), ("pixelate", "centred"), ("jpeg", "libjpeg
 def corrupt(x: torch.Tensor, name: str, severity: int,
             generator: torch.Generator | None = None, profile: str | None = None,
             params: Sequence | None = None) -> torch.Tensor:
-    """Apply corruption ``name`` at ``severity`` (1..5) to a batch in [0, 1].
+    """Apply corruption ``name`` at ``severity`` (1..5) to a batch in [0, 1] (or uint8, below).
 
-    Same shape and device as ``x``, values in [0, 1]. Random corruptions draw from ``generator``
+    Same shape, dtype and device as ``x``, values in [0, 1]. Random corruptions draw from ``generator``
     (a CPU ``torch.Generator``; the same seed gives the same corruption). ``profile`` picks the
     parameter table (default: the active profile): quick is written for 32-px digits, full is
     ImageNet-C's for 224-px photos (see the module doc). Any of ``ALL_CORRUPTIONS`` works in both.
     ``params`` (five entries, one per severity, shaped as the table's) replaces the table's row.
+
+    A uint8 batch (0..255, as ``torchvision.io.decode_jpeg`` and ImageNet-C's code give images)
+    comes back as uint8: the float result rounded to the nearest level, i.e. exactly
+    ``_to_uint8(corrupt(x.float() / 255, ...))``. JPEG, and pixelate on a CPU from 64 px, run on
+    the 8-bit pixels as they are, with no conversion either way.
     """
     if name not in _FUNCS:
         raise KeyError(f"Unknown corruption {name!r}. Choose one of: {', '.join(ALL_CORRUPTIONS)}.")
@@ -899,7 +931,11 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
                          "with x[None] for one image.")
     if x.shape[1] not in (1, 3):
         raise ValueError(f"x must have 1 (grey) or 3 (RGB) channels, got {x.shape[1]}.")
-    if x.numel():
+    eight_bit = x.dtype == torch.uint8
+    if not eight_bit and not x.is_floating_point():
+        raise ValueError(f"x must hold floats in [0, 1] or uint8 pixels in 0..255, got {x.dtype} "
+                         "(convert with x.float() / 255 or x.to(torch.uint8)).")
+    if x.numel() and not eight_bit:
         lo, hi = torch.aminmax(x)  # NaN propagates to both
         if lo.isnan() or hi.isnan():
             raise ValueError("x holds NaN; corruptions need finite pixels in [0, 1] (find where "
@@ -914,10 +950,14 @@ def corrupt(x: torch.Tensor, name: str, severity: int,
         return x.clone()
     with torch.no_grad():
         variant = table["variants"].get(name)
-        out = _FUNCS[name](x, p, generator, variant)
+        if eight_bit and _on_uint8(name, variant, x):
+            return _FUNCS[name](x, p, generator, variant)
+        xf = x.to(torch.get_default_dtype()).div_(255) if eight_bit else x
+        out = _FUNCS[name](xf, p, generator, variant)
         if out is x:
             return out.clone()
-        return out if (name, variant) in _IN_RANGE else out.clamp_(0, 1)
+        out = out if (name, variant) in _IN_RANGE else out.clamp_(0, 1)
+        return _to_uint8(out) if eight_bit else out
 
 
 # ----------------------------------------------------------------------------- released files
