@@ -839,7 +839,7 @@ def _pixelate(x, p, g, v):
     h, w = x.shape[-2:]
     sh, sw = max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))
     if v == "centred":  # antialiased shrink: separable, vectorised, 2x faster than "area" on a CPU
-        if x.device.type == "cpu" and h * w >= 64 * 64:
+        if _pixelate_on_bytes(x):
             # on 8-bit pixels, as PIL does: torch's uint8 kernel is 2.5x faster than its float one
             if x.dtype == torch.uint8:  # 8-bit out too: the blow-up as two gathers (NumPy's
                 # take, columns then whole rows), 4x faster than torch's uint8 nearest-exact
@@ -858,6 +858,11 @@ def _pixelate(x, p, g, v):
     return F.interpolate(small, size=(h, w), mode="nearest")
 
 
+def _pixelate_on_bytes(x: torch.Tensor) -> bool:
+    """Whether the full profile's pixelate shrinks 8-bit pixels: on a CPU, from 64 x 64 px."""
+    return x.device.type == "cpu" and x.shape[-2] * x.shape[-1] >= 64 * 64
+
+
 def _resample_matrix(n_in: int, n_out: int, **interp) -> torch.Tensor:
     """(n_out, n_in) float64 matrix of ``F.interpolate``'s 1-D resampling: row i holds output pixel
     i's weights, read off by resampling the n_in one-hot rows of an identity."""
@@ -868,9 +873,8 @@ def _resample_matrix(n_in: int, n_out: int, **interp) -> torch.Tensor:
 @functools.lru_cache(maxsize=64)
 def _nearest_exact_index(n_in: int, n_out: int) -> torch.Tensor:
     """Source index of each of ``n_out`` pixels in ``F.interpolate``'s nearest-exact resampling
-    from ``n_in``, read off by resampling 0..n_in-1 (exact integers in float32)."""
-    ramp = torch.arange(n_in, dtype=torch.float32).view(1, 1, 1, n_in)
-    return F.interpolate(ramp, size=(1, n_out), mode="nearest-exact").view(n_out).long()
+    from ``n_in``: the one 1 in each row of its resampling matrix."""
+    return _resample_matrix(n_in, n_out, mode="nearest-exact").argmax(1)
 
 
 @functools.lru_cache(maxsize=64)
@@ -898,9 +902,8 @@ assert set(_FUNCS) == set(ALL_CORRUPTIONS)
 
 def _on_uint8(name: str, variant: str | None, x: torch.Tensor) -> bool:
     """Whether the family runs on 8-bit pixels as they are (a uint8 batch skips the conversions)."""
-    h, w = x.shape[-2:]
     return (name, variant) == ("jpeg", "libjpeg") or (
-        (name, variant) == ("pixelate", "centred") and x.device.type == "cpu" and h * w >= 64 * 64)
+        (name, variant) == ("pixelate", "centred") and _pixelate_on_bytes(x))
 
 
 # (family, variant) whose output is in [0, 1] by construction: no final clamp
