@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,36 +41,39 @@ PINS = ["setuptools<70", "numpy<2", "scikit-image<0.20", "scipy<1.12", "opencv-p
 IC_NAMES = {"elastic": "elastic_transform", "jpeg": "jpeg_compression"}  # kit -> imagecorruptions
 N_IMAGES, SIZE, SEED = 12, 224, 0
 
-# Runs inside the venv: argv = mode, images.npy, names (comma-separated), severity list, repeats
-WORKER = r'''
+# Runs inside the venv. argv = strength, images.npy, names (comma-separated), severity list: prints
+# {name: [mean |delta| per severity]}. argv = serve, images.npy: then reads "name severity n" lines
+# and answers each with the best wall time of n passes over the images, one image per call.
+WORKER = r"""
 import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import numpy as np
 from imagecorruptions import corrupt
-mode, path, names, sevs, repeats = sys.argv[1], sys.argv[2], sys.argv[3].split(","), \
-    [int(s) for s in sys.argv[4].split(",")], int(sys.argv[5])
-imgs = np.load(path)
+mode, imgs = sys.argv[1], np.load(sys.argv[2])
+if mode == "serve":
+    for line in sys.stdin:
+        name, s, n = line.split()
+        np.random.seed(0)
+        times = []
+        for _ in range(int(n)):
+            t0 = time.perf_counter()
+            for im in imgs:
+                corrupt(im, corruption_name=name, severity=int(s))
+            times.append(time.perf_counter() - t0)
+        print(json.dumps(min(times)), flush=True)
+    sys.exit()
+names, sevs = sys.argv[3].split(","), [int(s) for s in sys.argv[4].split(",")]
 out = {}
 for j, name in enumerate(names):
     res = []
     for s in sevs:
-        if mode == "strength":
-            np.random.seed(1000 * j + s)
-            d = [np.abs(corrupt(im, corruption_name=name, severity=s).astype(np.float64) / 255
-                        - im / 255.0).mean() for im in imgs]
-            res.append(float(np.mean(d)))
-        else:
-            np.random.seed(0)
-            times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                for im in imgs:
-                    corrupt(im, corruption_name=name, severity=s)
-                times.append(time.perf_counter() - t0)
-            res.append(min(times))
+        np.random.seed(1000 * j + s)
+        d = [np.abs(corrupt(im, corruption_name=name, severity=s).astype(np.float64) / 255
+                    - im / 255.0).mean() for im in imgs]
+        res.append(float(np.mean(d)))
     out[name] = res
 print(json.dumps(out))
-'''
+"""
 
 
 def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
@@ -97,24 +102,59 @@ def crops(n: int = N_IMAGES, size: int = SIZE, seed: int = SEED) -> torch.Tensor
     return (photo_crops(n, size, channels=3, seed=seed) * 255).round() / 255
 
 
-def run_reference(py: Path, x: torch.Tensor, names: list[str], severities: list[int],
-                  mode: str = "strength", repeats: int = 1) -> dict[str, list[float]]:
-    """Run the worker in the imagecorruptions venv on ``x``; returns {kit name: [value per sev]}."""
+def _worker_env() -> dict[str, str]:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": ""}
+
+
+def _save_images(x: torch.Tensor, tmp: str) -> tuple[Path, Path]:
+    """The worker script and the 8-bit HWC images it reads, written to ``tmp``."""
+    path, script = Path(tmp) / "imgs.npy", Path(tmp) / "worker.py"
+    np.save(path, (x * 255).round().byte().permute(0, 2, 3, 1).numpy())
+    script.write_text(WORKER)
+    return script, path
+
+
+def run_reference(py: Path, x: torch.Tensor, names: list[str],
+                  severities: list[int]) -> dict[str, list[float]]:
+    """Strength of imagecorruptions on ``x``, run in its venv: {kit name: [mean |delta| per sev]}."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "imgs.npy"
-        np.save(path, (x * 255).round().byte().permute(0, 2, 3, 1).numpy())
-        script = Path(tmp) / "worker.py"
-        script.write_text(WORKER)
+        script, path = _save_images(x, tmp)
         ic = [IC_NAMES.get(n, n) for n in names]
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": ""}
-        res = subprocess.run([str(py), str(script), mode, str(path), ",".join(ic),
-                              ",".join(map(str, severities)), str(repeats)],
-                             check=False, capture_output=True, text=True, env=env)
+        res = subprocess.run([str(py), str(script), "strength", str(path), ",".join(ic),
+                              ",".join(map(str, severities))],
+                             check=False, capture_output=True, text=True, env=_worker_env())
         if res.returncode:
             raise RuntimeError(f"imagecorruptions worker failed:\n{res.stderr[-3000:]}")
         out = json.loads(res.stdout.strip().splitlines()[-1])
     return {n: out[IC_NAMES.get(n, n)] for n in names}
+
+
+@contextmanager
+def reference_timer(py: Path, x: torch.Tensor) -> Iterator[Callable[..., float]]:
+    """imagecorruptions kept running in its venv (one thread) on the 8-bit pixels of ``x``, so that
+    its timings can alternate with the kit's. Yields ``time(name, severity, n)``: its best wall
+    time over ``n`` passes through the batch (one ``corrupt`` call per image, as it works)."""
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "stderr.txt", "w+") as err:
+        script, path = _save_images(x, tmp)
+        proc = subprocess.Popen([str(py), str(script), "serve", str(path)], text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                env=_worker_env())  # stderr to a file: a full pipe would block
+
+        def best_time(name: str, severity: int, n: int = 1) -> float:
+            proc.stdin.write(f"{IC_NAMES.get(name, name)} {severity} {n}\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            if not line:
+                err.seek(0)
+                raise RuntimeError(f"imagecorruptions worker failed:\n{err.read()[-3000:]}")
+            return float(line)
+
+        try:
+            yield best_time
+        finally:
+            proc.stdin.close()
+            proc.wait()
 
 
 def kit_strength(x: torch.Tensor, names: list[str] | None = None) -> dict[str, list[float]]:

@@ -303,6 +303,52 @@ def test_fft_and_direct_convolution_agree():
     assert torch.allclose(fft[:, :, 10:50], direct[:, :, 10:50], atol=1e-5)
 
 
+def _conv_by_hand(x: torch.Tensor, k: torch.Tensor, mode: str) -> torch.Tensor:
+    """Correlation with the whole kernel (zero rings included), padded by its own half-width."""
+    n, c, h, w = x.shape
+    kk = (k if k.dim() == 3 else k.expand(n, *k.shape)).repeat_interleave(c, 0).unsqueeze(1)
+    pad = k.shape[-1] // 2
+    xp = F.pad(x.reshape(1, n * c, h, w), (pad,) * 4, mode=mode)
+    return F.conv2d(xp, kk, groups=n * c).reshape(n, c, h, w)
+
+
+def test_kernels_with_zero_rings_give_the_whole_kernels_result():
+    """``_conv_same`` drops a kernel's zero outer rings (less work). The result must be that of
+    the whole kernel: ImageNet-C's disks at every radius; a ring that is zero in some images'
+    kernels only (kept); kernels zero on one side, or on top and bottom only (kept); and the padding mode decided by
+    the whole kernel (8-px images and a 17-px kernel: replicate, though the trimmed pad fits)."""
+    g = torch.Generator().manual_seed(21)
+    x = torch.rand(3, 3, 32, 30, generator=g)
+    for radius, blur in ((3, 0.1), (4, 0.5), (6, 0.5), (8, 0.5), (10, 0.5)):
+        k = C.imagenet_c_disk(radius, blur)
+        assert torch.allclose(C._conv_same(x, k), _conv_by_hand(x, k, "reflect"), atol=1e-6), radius
+    ring = torch.zeros(3, 9, 9)
+    ring[:, 3:6, 3:6] = torch.rand(3, 3, 3, generator=g)
+    ring[1, 0, 4] = 0.5  # one image's kernel reaches the outer ring: nothing may be dropped
+    assert torch.allclose(C._conv_same(x, ring), _conv_by_hand(x, ring, "reflect"), atol=1e-6)
+    one_side = torch.zeros(7, 7)
+    one_side[1:, 1:6] = torch.rand(6, 5, generator=g)  # top row zero, bottom row not
+    wide = torch.zeros(7, 7)
+    wide[1:6] = torch.rand(5, 7, generator=g)  # top and bottom rows zero, side columns not
+    for k in (one_side, wide):
+        assert torch.allclose(C._conv_same(x, k), _conv_by_hand(x, k, "reflect"), atol=1e-6)
+    tiny = torch.rand(2, 3, 8, 8, generator=g)
+    k17 = C.imagenet_c_disk(6, 0.5)  # 17 px, nonzero within 15: pad 8 >= 8 px, so replicate
+    assert torch.allclose(C._conv_same(tiny, k17), _conv_by_hand(tiny, k17, "replicate"), atol=1e-6)
+    big = torch.rand(2, 3, 70, 66, generator=g)  # >= 64 px: the 9-px disk goes direct, not FFT
+    k3 = C.imagenet_c_disk(3, 0.1)
+    assert torch.allclose(C._conv_same(big, k3), _conv_by_hand(big, k3, "reflect"), atol=1e-6)
+
+
+def test_box3_is_the_3x3_box_of_taps3_on_integer_maps():
+    """Spatter's 3x3 box sums in two passes must equal the nine shifted adds exactly on integer
+    maps (its inputs: distances, 8-bit levels), reflect-padded, at odd sizes and 1-px borders."""
+    g = torch.Generator().manual_seed(22)
+    for shape in ((2, 1, 5, 7), (1, 1, 32, 32), (3, 1, 17, 2)):
+        v = torch.randint(0, 256, shape, generator=g).float()
+        assert torch.equal(C._box3(v), C._taps3(v, ((1,) * 3,) * 3)), shape
+
+
 @pytest.mark.parametrize("size,channels", [(64, 3), (224, 3), (96, 1), (40, 3)])
 def test_both_libjpeg_encoders_give_the_same_pixels(size, channels):
     """The CPU encodes with Pillow from 64 px up and with torchvision below: same libjpeg

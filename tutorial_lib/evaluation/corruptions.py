@@ -240,9 +240,14 @@ def _conv_same(x: torch.Tensor, kernels: torch.Tensor, mode: str = "reflect") ->
     large images go through the FFT (same result to float rounding, far fewer operations).
     """
     h, w = x.shape[-2:]
-    pad = kernels.shape[-1] // 2
-    if mode == "reflect" and pad >= min(h, w):
+    if mode == "reflect" and kernels.shape[-1] // 2 >= min(h, w):
         mode = "replicate"
+    inner = kernels  # without its zero outer rings (ImageNet-C's 17-px disk holds a 9-px one at
+    while inner.shape[-1] > 1 and not (inner[..., [0, -1], :].any() or inner[..., [0, -1]].any()):
+        inner = inner[..., 1:-1, 1:-1]  # radius 3): the same sums, a pixel less of padding each
+    if min(h, w) < 64 or inner.shape[-1] <= 11:  # the direct path: fewer taps are faster (the
+        kernels = inner  # FFT's cost is set by the padded size, and a smaller one is not faster)
+    pad = kernels.shape[-1] // 2
     return _correlate(x, kernels, (pad, pad, pad, pad), mode)
 
 
@@ -609,7 +614,7 @@ def _shot_noise(x, p, g, v):
 
 def _impulse_noise(x, p, g, v):
     u = _rand(x.shape, g, x)  # one uniform per pixel: hit if u < p, and then salt if u < p / 2
-    return torch.where(u < p, (u < p / 2).to(x.dtype), x)
+    return torch.where(u < p, u.lt_(p / 2), x)  # the mask first; then u turns into 0/1 in place
 
 
 def _speckle_noise(x, p, g, v):  # x + x * noise * p, in place on the fresh noise
@@ -770,7 +775,12 @@ def _erode3(b: torch.Tensor) -> torch.Tensor:
     return ~_dilate3(~b)
 
 
-_BOX3 = ((1,) * 3,) * 3  # a 3x3 box sum
+def _box3(v: torch.Tensor) -> torch.Tensor:
+    """3x3 box sum of (N, 1, H, W) maps (reflect pad): rows, then columns, four adds in all.
+    Exact, so equal to ``_taps3`` with all-one taps, where the maps hold integers (below 2**24)."""
+    p = F.pad(v, (1, 1, 1, 1), mode="reflect")
+    r = p[..., :-2] + p[..., 1:-1] + p[..., 2:]
+    return r[..., :-2, :] + r[..., 1:-1, :] + r[..., 2:, :]
 
 
 def _taps3(v: torch.Tensor, taps: Sequence[Sequence[float]]) -> torch.Tensor:
@@ -792,7 +802,11 @@ def _chessboard_distance(mask: torch.Tensor, cap: int) -> torch.Tensor:
     3x3 dilations that reach the pixel: ``cap - #(dilations 0..cap-1 that reached it)``."""
     reached = torch.zeros(mask.shape, device=mask.device, dtype=torch.uint8)
     reach = mask
-    for _ in range(cap):
+    for k in range(cap):
+        if k and reach.view(torch.uint8).min():  # every pixel reached (min of the bytes: 25x
+            # faster than .all()); each dilation left would then count 1 everywhere
+            reached += cap - k
+            break
         reached += reach.view(torch.uint8)  # counted in bytes: 2x faster than float += bool
         reach = _dilate3(reach)
     return (cap - reached).float()
@@ -804,7 +818,7 @@ def _spatter_shading(liquid: torch.Tensor) -> torch.Tensor:
     wet = liquid > 0
     edge = wet & ~_erode3(wet)  # the drops' inner outline (Canny's edges)
     dist = _chessboard_distance(edge, 20)
-    dist = (_taps3(dist, _BOX3) / 9).floor()  # integer sums first: floor() sees exact values
+    dist = (_box3(dist) / 9).floor()  # integer sums first: floor() sees exact values
     n = len(dist)
     flat = dist.reshape(n, -1).long().clamp(0, 255)
     hist = torch.zeros(n, 256, device=dist.device).scatter_add_(1, flat, torch.ones_like(flat, dtype=torch.float))
@@ -813,7 +827,7 @@ def _spatter_shading(liquid: torch.Tensor) -> torch.Tensor:
     lut = ((cdf - cmin) / (cdf[:, -1:] - cmin).clamp_min(1) * 255).round().clamp(0, 255)
     eq = lut.gather(1, flat).reshape(dist.shape)
     eq = _taps3(eq, ((-2, -1, 0), (-1, 1, 1), (0, 1, 2))).round().clamp(0, 255)  # emboss
-    return _taps3(eq, _BOX3) / 9
+    return _box3(eq) / 9
 
 
 def _spatter(x, p, g, v):
