@@ -109,17 +109,22 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def best_of(fn, repeats: int) -> float:
-    """Minimum wall time over ``repeats`` calls (after one warm-up call; CUDA synchronised)."""
-    fn()
+def _min_time(fn: Callable[[], object], n: int) -> float:
+    """Best wall time of ``n`` calls of ``fn`` (CUDA synchronised)."""
     times = []
-    for _ in range(repeats):
+    for _ in range(n):
         _sync()
         t0 = time.perf_counter()
         fn()
         _sync()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def best_of(fn, repeats: int) -> float:
+    """Minimum wall time over ``repeats`` calls (after one warm-up call; CUDA synchronised)."""
+    fn()
+    return _min_time(fn, repeats)
 
 
 def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
@@ -164,18 +169,6 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
             "shot_noise": lambda: torch.poisson(lam, generator=g.manual_seed(0)),
             "float_io": lambda: torch.empty_like(x).copy_(x),
             "jpeg": jpeg}
-
-
-def _min_time(fn: Callable[[], object], n: int) -> float:
-    """Best wall time of ``n`` calls of ``fn`` (CUDA synchronised)."""
-    times = []
-    for _ in range(n):
-        _sync()
-        t0 = time.perf_counter()
-        fn()
-        _sync()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def interleaved(sides: dict[str, Callable[[int], float]], rounds: int, budget: float = 0.2,
