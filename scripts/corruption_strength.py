@@ -108,10 +108,10 @@ def _worker_env() -> dict[str, str]:
 
 
 def _save_images(x: torch.Tensor, tmp: str) -> tuple[Path, Path]:
-    """The worker script and the 8-bit HWC images it reads, written to ``tmp``."""
-    path, script = Path(tmp) / "imgs.npy", Path(tmp) / "worker.py"
-    np.save(path, (x * 255).round().byte().permute(0, 2, 3, 1).numpy())
+    """Write the worker script and the 8-bit HWC images it reads to ``tmp``; return both paths."""
+    script, path = Path(tmp) / "worker.py", Path(tmp) / "imgs.npy"
     script.write_text(WORKER)
+    np.save(path, (x * 255).round().byte().permute(0, 2, 3, 1).numpy())
     return script, path
 
 
@@ -133,8 +133,8 @@ def run_reference(py: Path, x: torch.Tensor, names: list[str],
 @contextmanager
 def reference_timer(py: Path, x: torch.Tensor) -> Iterator[Callable[..., float]]:
     """imagecorruptions kept running in its venv (one thread) on the 8-bit pixels of ``x``, so that
-    its timings can alternate with the kit's. Yields ``time(name, severity, n)``: its best wall
-    time over ``n`` passes through the batch (one ``corrupt`` call per image, as it works)."""
+    its timings can alternate with the kit's. Yields ``best_time(name, severity, n)``: its best
+    wall time over ``n`` passes through the batch (one ``corrupt`` call per image, as it works)."""
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "stderr.txt", "w+") as err:
         script, path = _save_images(x, tmp)
         proc = subprocess.Popen([str(py), str(script), "serve", str(path)], text=True,

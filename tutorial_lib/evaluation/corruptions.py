@@ -236,17 +236,21 @@ def _fast_len(n: int) -> int:
 def _conv_same(x: torch.Tensor, kernels: torch.Tensor, mode: str = "reflect") -> torch.Tensor:
     """Correlate each image with its own (N, k, k) kernel, or all with one (k, k) kernel.
 
-    Padding ``mode`` (reflect, or replicate where the pad exceeds the image). Large kernels on
-    large images go through the FFT (same result to float rounding, far fewer operations).
+    Padding ``mode`` (reflect, or replicate where the whole kernel's pad exceeds the image). Large
+    kernels on large images go through the FFT (same result to float rounding, far fewer
+    operations). Where the direct path runs, zero outer rings are dropped first (ImageNet-C's
+    17-px disk holds a 9-px one at radius 3): the same sums, with one pixel less of padding per
+    ring. The FFT keeps the whole kernel: its cost is set by the padded size, and a smaller one
+    measured slower.
     """
     h, w = x.shape[-2:]
     if mode == "reflect" and kernels.shape[-1] // 2 >= min(h, w):
         mode = "replicate"
-    inner = kernels  # without its zero outer rings (ImageNet-C's 17-px disk holds a 9-px one at
+    inner = kernels
     while inner.shape[-1] > 1 and not (inner[..., [0, -1], :].any() or inner[..., [0, -1]].any()):
-        inner = inner[..., 1:-1, 1:-1]  # radius 3): the same sums, a pixel less of padding each
-    if min(h, w) < 64 or inner.shape[-1] <= 11:  # the direct path: fewer taps are faster (the
-        kernels = inner  # FFT's cost is set by the padded size, and a smaller one is not faster)
+        inner = inner[..., 1:-1, 1:-1]
+    if min(h, w) < 64 or inner.shape[-1] <= 11:  # the direct path (see _correlate)
+        kernels = inner
     pad = kernels.shape[-1] // 2
     return _correlate(x, kernels, (pad, pad, pad, pad), mode)
 
