@@ -87,29 +87,35 @@ _FAULTS = r"""
 import resource, torch, tutorial_lib
 from tutorial_lib.core.device import reuse_freed_memory
 x = torch.rand(16, 3, 512, 512)  # 50 MB: above glibc's 32 MB ceiling for reusing mmapped blocks
-for _ in range(3):
+pages, faults = x.numel() * 4 // 4096, []
+for _ in range(25):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     x.mul(2)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(5):
-    x.mul(2)
-pages = x.numel() * 4 // 4096
-print(reuse_freed_memory(), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5 / pages)
+    faults.append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / pages)
+print(reuse_freed_memory(), *faults)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
 def test_big_batches_reuse_freed_memory_instead_of_page_faulting():
-    """After ``import tutorial_lib`` a new 50 MB tensor reuses freed memory: under 5% of its pages
-    fault in. With ``FRFM_MALLOC=system`` (glibc's defaults) nearly every page faults each time."""
+    """After ``import tutorial_lib`` a new 50 MB tensor reuses freed memory: once the heap has
+    settled, under 5% of its pages fault in. With ``FRFM_MALLOC=system`` (glibc's defaults) nearly
+    every page faults every time.
+
+    The first few batches may still fault in. torch asks for 64-byte-aligned blocks, and glibc 2.36
+    (the kit's VM) serves those from a freed block only if it is 96 bytes bigger than asked, so a
+    freed block of the same size is reused only once it has coalesced with a freed neighbour. That
+    took 1 to 5 batches in 16 runs on the VM and 8 or more once under CI, where reading after 3
+    batches failed. So the settled state is read after 20 batches."""
     def run(**env):
         out = subprocess.run([sys.executable, "-c", _FAULTS], capture_output=True, text=True,
                              env={**os.environ, "OMP_NUM_THREADS": "1", **env}, check=True)
-        applied, faults = out.stdout.split()
-        return applied == "True", float(faults)
+        applied, *faults = out.stdout.split()
+        return applied == "True", [float(f) for f in faults]
 
     applied, kept = run()
     if not applied:
         pytest.skip("not glibc: the allocator is left alone")
-    assert kept < 0.05
+    assert max(kept[20:]) < 0.05, kept
     applied, default = run(FRFM_MALLOC="system")
-    assert not applied and default > 0.5
+    assert not applied and min(default[20:]) > 0.5, default

@@ -28,6 +28,10 @@ def reuse_freed_memory() -> bool:
     (jemalloc, tcmalloc) for this reason; three ``mallopt`` settings give glibc's own allocator that
     behaviour. The price: the process keeps up to 1 GiB of freed memory for reuse.
 
+    The first few batches of a new size may still fault in: torch asks for 64-byte-aligned blocks,
+    which glibc 2.36 serves from a freed block only once it has coalesced with a freed neighbour
+    (1 to 5 batches of 50 MB on the kit's VM).
+
     ``import tutorial_lib`` calls this once; ``FRFM_MALLOC=system`` skips it. Returns whether the
     settings took (False off glibc, e.g. on macOS or Windows, where nothing changes).
     """
