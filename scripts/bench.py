@@ -254,7 +254,7 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
             result[size]["geometric_mean" + ("" if key == "ratio" else "_uint8")] = gm
         jpeg_float = ref["jpeg"] / (floors["jpeg"] + float_io)
         print(f"JPEG on floats: libjpeg's floor + one read and one write of the float batch "
-              f"({float_io * 1e3:.1f} ms, a copy) leaves a ceiling of {jpeg_float:.2f}x")
+              f"({float_io * 1e3:.2g} ms, a copy) leaves a ceiling of {jpeg_float:.2f}x")
         result[size]["jpeg_float_ceiling"] = jpeg_float
         capped = np.array([r.get("ceiling", r["ratio"]) for r in rows.values()])
         gm_cap = float(np.exp(np.log(capped).mean()))
