@@ -2,6 +2,7 @@
 
     python scripts/bench.py --threads 1                       # corruptions (vs NumPy copy) + PGD
     python scripts/bench.py --threads 1 --vs imagecorruptions # every family vs the real package
+    python scripts/bench.py --threads 1 --vs imagecorruptions --json tests/data/imagecorruptions_speed.json
     python scripts/bench.py --threads 1 --only pgd --torchattacks /tmp/bench-venv/lib/python3.11/site-packages
     python scripts/bench.py --threads 1 --only fourier                # heat map vs the forward bound
 
@@ -18,7 +19,9 @@
    most kit/ic that family can reach with that library. The kit is timed twice: on the float
    batch (in [0, 1], the notebooks' format) and on the same pixels as a uint8 batch, the format
    imagecorruptions takes and returns (uint8 in, uint8 out; ``corrupt`` converts where a family
-   computes in float).
+   computes in float). ``--json`` also writes the table, with the machine and the command;
+   ``tests/data/imagecorruptions_speed.json`` is the kit's VM's, which ``scripts/gpu_check.py``
+   divides a GPU's images/s by (imagecorruptions runs on a CPU only).
 2. Corruptions (default): the quick profile's corruptions against a per-image NumPy/SciPy
    implementation of the same formulas (written below), on the digits test split; also the
    largest pixel difference between the two where the corruption is deterministic.
@@ -36,12 +39,17 @@ both sides of a ratio alike.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_JSON = ROOT / "tests" / "data" / "imagecorruptions_speed.json"
+sys.path.insert(0, str(ROOT))
 
 import numpy as np
 import scipy.fft
@@ -263,6 +271,30 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
     return result
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def write_json(path: Path, result: dict, threads: int) -> None:
+    """Write ``bench_vs_imagecorruptions``' table with where and how it was measured."""
+    meta = {"command": f"python scripts/bench.py --threads {threads} --vs imagecorruptions "
+                       f"--json {path}",
+            "date": time.strftime("%Y-%m-%d"), "cpu": cpu_name(), "cores": os.cpu_count(),
+            "threads": threads, "torch": torch.__version__, "severity": 3,
+            "reference": "imagecorruptions 1.1.2 (Python 3.10, numpy<2, scikit-image 0.19), 1 thread"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"measured": meta, **{f"{k}px": v for k, v in result.items()}},
+                               indent=1) + "\n")
+    print(f"wrote {path}")
+
+
 def bench_pgd(x: torch.Tensor, y: torch.Tensor, steps: int, repeats: int, ta_path: str | None) -> None:
     eps, alpha = 8 / 255, 2 / 255
     print(f"\n## PGD L-inf: {len(x)} images, {steps} steps, eps 8/255, step 2/255, best of {repeats}")
@@ -328,12 +360,17 @@ def main() -> None:
                         help="venv holding imagecorruptions (default: build /tmp/imagecorruptions-venv)")
     parser.add_argument("--n224", type=int, default=64, help="photo crops at 224 px (--vs)")
     parser.add_argument("--n32", type=int, default=128, help="photo crops at 32 px (--vs)")
+    parser.add_argument("--json", type=Path, default=None,
+                        help=f"--vs: also write the table as JSON (e.g. {REFERENCE_JSON.relative_to(ROOT)}, "
+                             "which scripts/gpu_check.py compares a GPU's images/s with)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.vs == "imagecorruptions":
         print(f"torch {torch.__version__}, CPU, {torch.get_num_threads()} thread(s); on a shared "
               "machine absolute times are inflated by other jobs, the ratios much less")
-        bench_vs_imagecorruptions(args.venv, args.n224, args.n32, 3, args.repeats)
+        result = bench_vs_imagecorruptions(args.venv, args.n224, args.n32, 3, args.repeats)
+        if args.json:
+            write_json(args.json, result, args.threads)
         return
     dev = torch.device(args.device) if args.device else pick_device()
     x, y = load_digits_tensors("test")

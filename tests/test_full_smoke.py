@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -141,3 +142,30 @@ for _py in sorted(NOTEBOOKS, key=lambda p: (SLOW_FIRST.index(p.stem[:2]) if p.st
     _name = f"TestSmoke{_py.stem[:2]}"
     globals()[_name] = type(_name, (), {"test_runs_end_to_end": _make_test(_py),
                                         "__doc__": f"{_py.name} under FRFM_PROFILE=full FRFM_SMOKE=1"})
+
+
+def test_gpu_check_runs_end_to_end_at_small_sizes(standin, tmp_path):
+    """scripts/gpu_check.py (what a GPU session runs) on the stand-in at small sizes: on a CPU it
+    marks itself a self-test; every family is timed, and each one's ratio to imagecorruptions is
+    its images/s over the committed reference's (not the inverse)."""
+    import json
+
+    from tutorial_lib.attribution.fourier import unique_frequencies
+    from tutorial_lib.evaluation.corruptions import names
+
+    out = tmp_path / "gpu_check.json"
+    env = {**smoke_env(standin), "FRFM_DEVICE": "cpu"}
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_check.py"), "--batch", "2",
+                    "--batches", "2", "4", "--fourier-images", "2", "--fourier-stride", "56",
+                    "--out", str(out)], env=env, check=True, timeout=600)
+    r = json.loads(out.read_text())
+    assert r["self_test"] and r["device"] == "cpu" and r["gpu"] is None
+    assert r["pgd_ratio"] > 0 and r["best_batch"] in (2, 4) and r["fourier_ratio"] > 0
+    assert r["fourier_directions"] == len(unique_frequencies(224, 56))
+    ips = r["corruptions_images_per_s"]
+    assert set(ips) == set(names("full")) and min(ips.values()) > 0
+    ref = json.loads((ROOT / "tests" / "data" / "imagecorruptions_speed.json").read_text())["224px"]["rows"]
+    vs = r["corruptions_vs_imagecorruptions"]
+    assert set(vs["ratios"]) == set(ips)
+    for name, ratio in vs["ratios"].items():
+        assert ratio == pytest.approx(ips[name] / ref[name]["imagecorruptions_img_s"])
