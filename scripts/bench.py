@@ -47,9 +47,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_JSON = ROOT / "tests" / "data" / "imagecorruptions_speed.json"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 import scipy.fft
@@ -361,7 +359,7 @@ def main() -> None:
     parser.add_argument("--n224", type=int, default=64, help="photo crops at 224 px (--vs)")
     parser.add_argument("--n32", type=int, default=128, help="photo crops at 32 px (--vs)")
     parser.add_argument("--json", type=Path, default=None,
-                        help=f"--vs: also write the table as JSON (e.g. {REFERENCE_JSON.relative_to(ROOT)}, "
+                        help="--vs: also write the table as JSON (e.g. tests/data/imagecorruptions_speed.json, "
                              "which scripts/gpu_check.py compares a GPU's images/s with)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -65,6 +65,8 @@ def versus_reference(images_per_s: dict[str, float], reference: Path, size: int)
         return {"skipped": f"{reference} has no {size}-px table (it has {', '.join(k for k in table if k.endswith('px'))})"}
     rows = table[f"{size}px"]["rows"]
     ratios = {n: ips / rows[n]["imagecorruptions_img_s"] for n, ips in images_per_s.items() if n in rows}
+    if not ratios:
+        return {"skipped": f"{reference} times none of these families"}
     return {"ratios": ratios, "geometric_mean": math.exp(sum(map(math.log, ratios.values())) / len(ratios)),
             "slowest": min(ratios, key=ratios.get), "families_below_1x": sum(r < 1 for r in ratios.values()),
             "reference_measured": table["measured"]}
