@@ -102,11 +102,10 @@ def test_big_batches_reuse_freed_memory_instead_of_page_faulting():
     settled, under 5% of its pages fault in. With ``FRFM_MALLOC=system`` (glibc's defaults) nearly
     every page faults every time.
 
-    The first few batches may still fault in. torch asks for 64-byte-aligned blocks, and glibc 2.36
-    (the kit's VM) serves those from a freed block only if it is 96 bytes bigger than asked, so a
-    freed block of the same size is reused only once it has coalesced with a freed neighbour. That
-    took 1 to 5 batches in 16 runs on the VM and 8 or more once under CI, where reading after 3
-    batches failed. So the settled state is read after 20 batches."""
+    The first few batches may still fault in (see ``reuse_freed_memory``: torch's aligned requests
+    reuse a freed block only once it has coalesced). That took 1 to 5 batches on the VM and 8 or
+    more once under CI, where reading after 3 batches failed; so the settled state is read after
+    20 batches."""
     def run(**env):
         out = subprocess.run([sys.executable, "-c", _FAULTS], capture_output=True, text=True,
                              env={**os.environ, "OMP_NUM_THREADS": "1", **env}, check=True)
