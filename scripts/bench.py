@@ -154,8 +154,9 @@ def bench_corruptions(x: torch.Tensor, severity: int, repeats: int) -> None:
 
 def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]:
     """The one library call that a family's time cannot go below, on the same batch: the random
-    draw of a noise family (torch's mt19937 sampler), libjpeg's encode + decode for JPEG (uint8
-    in, uint8 out; no float conversions, no input check). ``ref time / floor time`` is then the
+    draw of a noise family (torch's mt19937 sampler; for shot noise on 8-bit images the uniforms
+    that ``poisson_by_level`` inverts, else ``torch.poisson``), libjpeg's encode + decode for
+    JPEG (uint8 in, uint8 out; no float conversions, no input check). ``ref time / floor time`` is then the
     highest kit/imagecorruptions ratio that family can reach. ``float_io`` (not a family): one
     read and one write of the float batch, the least a float-in, float-out call adds."""
     from torchvision.io import decode_jpeg
@@ -163,6 +164,7 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
     p = C.KNOBS["full"]["params"]
     g = torch.Generator()
     lam = x * p["shot_noise"][severity - 1]
+    on_grid = C._byte_levels(x) is not None  # shot noise then draws one uniform per pixel
     u8 = (x * 255).round().to(torch.uint8)
     q = p["jpeg"][severity - 1]
 
@@ -172,7 +174,8 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
     return {"gaussian_noise": lambda: torch.randn(x.shape, generator=g.manual_seed(0)),
             "speckle_noise": lambda: torch.randn(x.shape, generator=g.manual_seed(0)),
             "impulse_noise": lambda: torch.rand(x.shape, generator=g.manual_seed(0)),
-            "shot_noise": lambda: torch.poisson(lam, generator=g.manual_seed(0)),
+            "shot_noise": (lambda: torch.rand(x.shape, generator=g.manual_seed(0))) if on_grid
+            else lambda: torch.poisson(lam, generator=g.manual_seed(0)),
             "float_io": lambda: torch.empty_like(x).copy_(x),
             "jpeg": jpeg}
 

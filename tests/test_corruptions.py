@@ -611,3 +611,100 @@ def test_nearest_exact_index_is_torchs_own_blow_up():
         x = torch.rand(2, 3, 5, n_in, generator=g)
         want = F.interpolate(x, size=(5, n_out), mode="nearest-exact")
         assert torch.equal(x[..., C._nearest_exact_index(n_in, n_out)], want), (n_in, n_out)
+
+
+# ----------------------------------------------------------------------------- shot noise by level
+def _scipy_cdf(p: float, k: int) -> np.ndarray:
+    """SciPy's Poisson CDF (256 levels x k counts), an independent check of the kit's tables."""
+    from scipy.stats import poisson
+
+    lam = np.arange(256)[:, None] / 255 * p
+    return poisson.cdf(np.arange(k)[None, :], lam)
+
+
+@pytest.mark.parametrize("p", [0.3, 3, 12, 25, 60, 100])
+def test_poisson_inversion_is_the_brute_force_count_at_adversarial_uniforms(p):
+    """For every level, the guide-table inversion must equal the brute-force count #{j : CDF(j)
+    < u} (SciPy's CDF) at the uniforms where it could go wrong: every bin edge b/1024 and the
+    float32 just below it, every CDF step rounded to float32 and its two float32 neighbours, 0,
+    the largest float32 uniform 1 - 2^-24, and random ones."""
+    k = int(p + 12 * np.sqrt(p) + 25)
+    cdf = _scipy_cdf(p, k)
+    edges = np.arange(1, 1024, dtype=np.float32) / 1024
+    base = np.concatenate([edges, np.nextafter(edges, np.float32(0)),
+                           np.float32([0, 1 - 2.0 ** -24]),
+                           np.random.default_rng(0).random(4000, dtype=np.float32)])
+    for level in range(256):
+        steps = cdf[level][cdf[level] < 1 - 2.0 ** -25].astype(np.float32)
+        u = np.concatenate([base, steps, np.nextafter(steps, np.float32(0)),
+                            np.nextafter(steps, np.float32(1))]).astype(np.float32)
+        u = u[(u >= 0) & (u < 1)]
+        want = (cdf[level][None, :] < u.astype(np.float64)[:, None]).sum(1)
+        got = C._poisson_invert(torch.full((len(u),), level, dtype=torch.int32),
+                                torch.from_numpy(u), p)
+        assert np.array_equal(got.numpy(), want), (p, level, u[got.numpy() != want][:5])
+
+
+def test_shot_noise_on_8_bit_images_is_poisson_at_every_level():
+    """On 8-bit images the counts must follow the Poisson law of each pixel's rate: a chi-square
+    test of 40,000 draws at each of six levels (0, 1, 37, 128, 254, 255) against SciPy's pmf, for
+    ImageNet-C's largest and smallest photon counts; and the mean count must be the rate."""
+    from scipy.stats import chi2, poisson
+
+    levels = torch.tensor([0, 1, 37, 128, 254, 255], dtype=torch.int32).repeat(40000)
+    for p in (60, 3):
+        counts = C.poisson_by_level(levels, p, torch.Generator().manual_seed(5)).view(40000, 6)
+        for i, level in enumerate((0, 1, 37, 128, 254, 255)):
+            c = counts[:, i].numpy()
+            lam = level / 255 * p
+            if level == 0:
+                assert not c.any()
+                continue
+            top = int(poisson.ppf(1 - 1e-3, lam))  # bins 0..top-1 and a tail bin, each >= ~40
+            obs = np.bincount(np.minimum(c, top), minlength=top + 1)
+            exp = np.append(poisson.pmf(np.arange(top), lam), poisson.sf(top - 1, lam)) * len(c)
+            keep = exp >= 5
+            stat = ((obs[keep] - exp[keep]) ** 2 / exp[keep]).sum() + (
+                (obs[~keep].sum() - exp[~keep].sum()) ** 2 / max(exp[~keep].sum(), 1e-9)
+                if (~keep).any() else 0)
+            assert chi2.sf(stat, keep.sum()) > 1e-3, (p, level, stat)
+            assert abs(c.mean() - lam) < 5 * np.sqrt(lam / len(c)), (p, level)
+
+
+def test_shot_noise_uses_the_level_tables_only_on_the_8_bit_grid():
+    """An 8-bit image (float or uint8) goes through ``poisson_by_level``; an image with one pixel
+    2e-4 off its level, and a photon count above the tables' 100, go through ``torch.poisson`` as
+    before (bit for bit: the quick profile's resized digits keep their committed numbers)."""
+    x8 = (photo_crops(4, 24, channels=3, seed=3) * 255).round().to(torch.uint8)
+    x = x8.float() / 255
+    levels = x8.to(torch.int32)
+    for s in (1, 3, 5):
+        p = C.KNOBS["full"]["params"]["shot_noise"][s - 1]
+        want = (C.poisson_by_level(levels, p, torch.Generator().manual_seed(s)).float() / p)
+        got = corrupt(x, "shot_noise", s, torch.Generator().manual_seed(s), profile="full")
+        assert torch.equal(got, want.clamp(0, 1)), s
+        got8 = corrupt(x8, "shot_noise", s, torch.Generator().manual_seed(s), profile="full")
+        assert torch.equal(got8, C._to_uint8(want.clamp(0, 1))), s
+        off = x.clone()
+        off[0, 0, 0, 0] = (off[0, 0, 0, 0] - 2e-4).abs()
+        old = torch.poisson(off * p, generator=torch.Generator().manual_seed(s)) / p
+        got = corrupt(off, "shot_noise", s, torch.Generator().manual_seed(s), profile="full")
+        assert torch.equal(got, old.clamp(0, 1)), s
+    many = torch.poisson(x * 400, generator=torch.Generator().manual_seed(9)) / 400
+    got = corrupt(x, "shot_noise", 1, torch.Generator().manual_seed(9), profile="full",
+                  params=[400] * 5)
+    assert torch.equal(got, many.clamp(0, 1))
+
+
+def test_poisson_by_level_rejects_what_it_cannot_sample():
+    """Float levels, levels outside 0..255 and photon counts outside (0, 100] are errors that
+    say what to pass, not an index error or a silently wrong count."""
+    with pytest.raises(ValueError, match="integers 0..255"):
+        C.poisson_by_level(torch.tensor([0.5, 1.0]), 12)
+    with pytest.raises(ValueError, match="integers 0..255"):
+        C.poisson_by_level(torch.tensor([0, 256]), 12)
+    with pytest.raises(ValueError, match="integers 0..255"):
+        C.poisson_by_level(torch.tensor([-1, 3]), 12)
+    for p in (0, -3, 101):
+        with pytest.raises(ValueError, match="torch.poisson"):
+            C.poisson_by_level(torch.tensor([3]), p)
