@@ -31,7 +31,7 @@ records the mean |change| per family and severity against that package on the sa
   its strength matches.
 * shot noise: on 8-bit images (every pixel within 1e-4 of a level k / 255, as decoded photos
   are), the Poisson counts come from inverting each level's exact CDF with one uniform per pixel
-  (``poisson_by_level``, 3-4x faster than ``torch.poisson``); other images (the quick profile's
+  (``poisson_by_level``, 3-5x faster than ``torch.poisson``); other images (the quick profile's
   resized digits) use ``torch.poisson``. Same distribution, a different random stream.
 * spatter: the water drops' shading uses the drops' outline for Canny's edges and a chessboard
   distance (20 dilations) for OpenCV's Euclidean distance transform; the rest is ImageNet-C's.
@@ -663,10 +663,10 @@ def poisson_by_level(levels: torch.Tensor, p: float, generator: torch.Generator 
     """Poisson counts (int32, ``levels``' shape and device) with rates ``levels / 255 * p``, for
     integer ``levels`` in 0..255 and 0 < p <= 100, by inversion: one uniform u per pixel, and the
     count is #{j : CDF(j) < u} with the CDF in float64. A guide table per level gives the count at
-    once for ~97% of the pixels; the others compare u with the few CDF steps inside their bin.
+    once in 96-99% of its bins; a pixel in another bin compares u with the few CDF steps inside.
     The uniforms are drawn on the CPU from ``generator`` (float32, multiples of 2^-24, so each
-    count's probability is exact to 2^-24). 3-4x faster than ``torch.poisson`` on a CPU at ImageNet-C's
-    rates (``scripts/bench.py --vs imagecorruptions``)."""
+    count's probability is within 2^-24 of Poisson's). 3-5x faster than ``torch.poisson`` on a
+    CPU at ImageNet-C's rates (``scripts/bench.py --vs imagecorruptions``)."""
     if not 0 < p <= _POISSON_TABLE_MAX:
         raise ValueError(f"p must be in (0, {_POISSON_TABLE_MAX}], got {p}; use torch.poisson.")
     if levels.is_floating_point() or levels.is_complex() or levels.dtype == torch.bool:
