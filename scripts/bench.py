@@ -157,8 +157,9 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
     draw of a noise family (torch's mt19937 sampler; for shot noise on 8-bit images the uniforms
     that ``poisson_by_level`` inverts, else ``torch.poisson``), libjpeg's encode + decode for
     JPEG (uint8 in, uint8 out; no float conversions, no input check). ``ref time / floor time``
-    is then the highest kit/imagecorruptions ratio that family can reach. ``float_io`` (not a family): one
-    read and one write of the float batch, the least a float-in, float-out call adds."""
+    is then the highest kit/imagecorruptions ratio that family can reach. ``float_io`` (not a
+    family): one read and one write of the float batch, the least a float-in, float-out call adds.
+    """
     from torchvision.io import decode_jpeg
 
     p = C.KNOBS["full"]["params"]

@@ -620,7 +620,8 @@ def _shot_noise(x, p, g, v):
     if levels is None:  # off the 8-bit grid (e.g. resized digits), or many photons: torch's sampler
         counts = torch.poisson((x * p).detach().float().cpu(), generator=g)
         return counts.to(x.device, x.dtype).div_(p)
-    return poisson_by_level(levels, float(p), g).to(x.dtype).div_(p)
+    u = torch.rand(tuple(levels.shape), generator=g).to(levels.device)  # levels: checked 0..255
+    return _poisson_invert(levels, u, float(p)).to(x.dtype).div_(p)
 
 
 _POISSON_TABLE_MAX = 100  # photons per unit intensity up to which the level tables are used
