@@ -532,8 +532,8 @@ def test_zoom_blur_is_the_mean_of_the_zooms_bit_for_bit():
 
 
 def test_pixelate_below_64_px_is_the_shrink_and_blow_up():
-    """Below 64 px the full profile's pixelate is one matrix per side (read off torch's own
-    resampling); it must match the antialiased shrink + nearest-exact blow-up to float rounding
+    """Below 64 px the full profile's pixelate is matrices per side (shrink, then a 0/1 blow-up
+    and a copy of rows, read off torch's own resampling); it must match the antialiased shrink + nearest-exact blow-up to float rounding
     on photos, a 1-px checkerboard, black, white and non-square images, down to a 1-px shrink,
     and stay in [0, 1]."""
     def reference(x, p):
@@ -553,6 +553,26 @@ def test_pixelate_below_64_px_is_the_shrink_and_blow_up():
             assert torch.allclose(got, reference(x, p), atol=2e-6), (x.shape, s)
         assert torch.allclose(corrupt(x, "pixelate", 1, profile="full", params=[0.02] * 5),
                               reference(x, 0.02), atol=2e-6)  # 1-px shrink: the image's mean
+
+
+def test_dilation_is_the_3x3_max_at_every_shape():
+    """Spatter's 3x3 dilation ORs along the flat buffer and redoes the edge columns; it must
+    equal the 3x3 max filter (zero padding) on masks 1 or 2 px wide or tall, non-square, set
+    only at the row ends (where a row spills into the next on the flat buffer), and on a
+    non-contiguous (transposed) mask, and leave its input unchanged."""
+    g = torch.Generator().manual_seed(21)
+    masks = [torch.rand(shape, generator=g) < 0.2
+             for shape in ((3, 1, 7, 5), (2, 1, 1, 9), (2, 1, 9, 1), (1, 1, 2, 2), (2, 1, 30, 45))]
+    ends = torch.zeros(2, 1, 6, 8, dtype=torch.bool)
+    ends[0, 0, :, -1] = True
+    ends[1, 0, :, 0] = True
+    masks += [ends, (torch.rand(2, 1, 12, 7, generator=g) < 0.1).transpose(-1, -2)]
+    for m in masks:
+        before = m.clone()
+        want = F.max_pool2d(m.float(), 3, 1, 1) > 0
+        assert torch.equal(C._dilate3(m), want), m.shape
+        assert torch.equal(C._erode3(m), ~(F.max_pool2d((~m).float(), 3, 1, 1) > 0)), m.shape
+        assert torch.equal(m, before)
 
 
 def test_chessboard_distance_matches_brute_force():
@@ -694,6 +714,31 @@ def test_shot_noise_uses_the_level_tables_only_on_the_8_bit_grid():
     got = corrupt(x, "shot_noise", 1, torch.Generator().manual_seed(9), profile="full",
                   params=[400] * 5)
     assert torch.equal(got, many.clamp(0, 1))
+
+
+def test_pcg_uniforms_are_seeded_by_the_generator_and_uniform_on_the_24_bit_grid():
+    """Shot noise's uniforms (NumPy's PCG64, seeded by one draw of the torch generator) must be
+    reproducible from the seed, differ between seeds and between successive calls on one
+    generator, lie on torch.rand's grid (multiples of 2^-24 in [0, 1)), and be uniform: a
+    chi-square over 1,024 bins and the 2^-24 grid's low bits (an 8-bit shift bug would leave
+    them zero or constant)."""
+    shape = (4, 3, 50, 70)
+    a = C._pcg_rand(shape, torch.Generator().manual_seed(5))
+    assert a.shape == shape and a.dtype == torch.float32
+    assert torch.equal(a, C._pcg_rand(shape, torch.Generator().manual_seed(5)))
+    assert not torch.equal(a, C._pcg_rand(shape, torch.Generator().manual_seed(6)))
+    g = torch.Generator().manual_seed(5)
+    assert not torch.equal(C._pcg_rand(shape, g), C._pcg_rand(shape, g))
+    assert 0 <= float(a.min()) and float(a.max()) < 1
+    k = a.double() * 2 ** 24
+    assert torch.equal(k, k.round())
+    counts = np.bincount((a * 1024).long().numpy().ravel(), minlength=1024)
+    expected = a.numel() / 1024
+    chi2 = float(((counts - expected) ** 2 / expected).sum())
+    assert 850 < chi2 < 1200, chi2  # 1,023 degrees of freedom: beyond these bounds p < 1e-4
+    low = (k.long() & 255).numpy().ravel()
+    assert abs(low.mean() - 127.5) < 2 and len(np.unique(low)) == 256
+    assert C._pcg_rand((0, 3), None).shape == (0, 3)
 
 
 def test_poisson_by_level_rejects_what_it_cannot_sample():
