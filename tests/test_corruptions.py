@@ -213,8 +213,9 @@ def test_bad_inputs_are_clear_errors(digits):
     for bad in (0, 6, 2.5, True):
         with pytest.raises(ValueError, match="1..5"):
             corrupt(x, "fog", bad)
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        corrupt(x * 2, "fog", 1)
+    for out_of_range in (x * 2, x - 0.5, x.clone().fill_(float("inf")), -x.clone().fill_(float("inf"))):
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            corrupt(out_of_range, "fog", 1)
     for where in ((0, 0, 0, 0), (-1, 0, -1, -1)):  # a NaN first or last: aminmax must not hide it
         bad = x.clone()
         bad[where] = float("nan")
@@ -448,6 +449,9 @@ def test_noise_families_are_their_formulas_bit_for_bit(profile, dtype):
     on it), at every severity, for float32 and float64 batches."""
     x = photo_crops(5, 40, seed=4).to(dtype)
     x[0, 0, 0, :3] = torch.tensor([0.0, 1.0, 0.5], dtype=dtype)
+    tiny = torch.finfo(dtype).tiny  # impulse noise is x * keep + salt: x * 0 must vanish and
+    x[0, 0, 1, :4] = torch.tensor([tiny / 4, tiny, 1 - torch.finfo(dtype).eps / 2, 1e-30],
+                                  dtype=dtype)  # x * 1 + 0 stay x, for subnormals and near 1
     for s in range(1, 6):
         def draw(fn, seed=11 * s):
             return fn(x.shape, generator=torch.Generator().manual_seed(seed)).to(dtype)
