@@ -213,7 +213,8 @@ def test_bad_inputs_are_clear_errors(digits):
     for bad in (0, 6, 2.5, True):
         with pytest.raises(ValueError, match="1..5"):
             corrupt(x, "fog", bad)
-    for out_of_range in (x * 2, x - 0.5, x.clone().fill_(float("inf")), -x.clone().fill_(float("inf"))):
+    inf = torch.full_like(x, float("inf"))
+    for out_of_range in (x * 2, x - 0.5, inf, -inf):
         with pytest.raises(ValueError, match=r"\[0, 1\]"):
             corrupt(out_of_range, "fog", 1)
     for where in ((0, 0, 0, 0), (-1, 0, -1, -1)):  # a NaN first or last: aminmax must not hide it
@@ -537,9 +538,9 @@ def test_zoom_blur_is_the_mean_of_the_zooms_bit_for_bit():
 
 def test_pixelate_below_64_px_is_the_shrink_and_blow_up():
     """Below 64 px the full profile's pixelate is matrices per side (shrink, then a 0/1 blow-up
-    and a copy of rows, read off torch's own resampling); it must match the antialiased shrink + nearest-exact blow-up to float rounding
-    on photos, a 1-px checkerboard, black, white and non-square images, down to a 1-px shrink,
-    and stay in [0, 1]."""
+    and a copy of rows, read off torch's own resampling); it must match the antialiased shrink +
+    nearest-exact blow-up to float rounding on photos, a 1-px checkerboard, black, white and
+    non-square images, down to a 1-px shrink, and stay in [0, 1]."""
     def reference(x, p):
         h, w = x.shape[-2:]
         sh, sw = max(1, int(p * h + 1e-6)), max(1, int(p * w + 1e-6))

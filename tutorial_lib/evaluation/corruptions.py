@@ -686,8 +686,9 @@ def poisson_by_level(levels: torch.Tensor, p: float, generator: torch.Generator 
     count is #{j : CDF(j) < u} with the CDF in float64. A guide table per level gives the count at
     once in 96-99% of its bins; a pixel in another bin compares u with the few CDF steps inside.
     The uniforms are drawn on the CPU by NumPy's PCG64, seeded from ``generator`` (float32,
-    multiples of 2^-24, so each count's probability is within 2^-24 of Poisson's). 3-6x faster than ``torch.poisson`` on a
-    CPU at ImageNet-C's rates (``scripts/bench.py --vs imagecorruptions``)."""
+    multiples of 2^-24, so each count's probability is within 2^-24 of Poisson's). 3-6x faster
+    than ``torch.poisson`` on a CPU at ImageNet-C's rates (``scripts/bench.py --vs
+    imagecorruptions``)."""
     if not 0 < p <= _POISSON_TABLE_MAX:
         raise ValueError(f"p must be in (0, {_POISSON_TABLE_MAX}], got {p}; use torch.poisson.")
     if levels.is_floating_point() or levels.is_complex() or levels.dtype == torch.bool:
@@ -984,10 +985,12 @@ def _pixelate(x, p, g, v):
                 return torch.from_numpy(np.take(np.take(small.numpy(), ix, axis=3), iy, axis=2))
             small = F.interpolate(_to_uint8(x), size=(sh, sw), mode="bilinear", antialias=True)
             return F.interpolate(small.to(x.dtype).div_(255), size=(h, w), mode="nearest-exact")
-        if min(h, w) < 64:  # the shrink as two small GEMMs (2x faster than resampling at 32 px),
-            n, c = x.shape[:2]  # the blow-up along the width a GEMM with a 0/1 matrix (exact),
-            shrink_h, _, rows = _pixelate_factors(h, sh, x.dtype, x.device)  # along the height a
-            shrink_w, blow_w, _ = _pixelate_factors(w, sw, x.dtype, x.device)  # copy of rows
+        if min(h, w) < 64:
+            # the shrink as two small GEMMs (2x faster than resampling at 32 px); the blow-up
+            # along the width a GEMM with a 0/1 matrix (exact), along the height a copy of rows
+            n, c = x.shape[:2]
+            shrink_h, _, rows = _pixelate_factors(h, sh, x.dtype, x.device)
+            shrink_w, blow_w, _ = _pixelate_factors(w, sw, x.dtype, x.device)
             small = torch.matmul(shrink_h, (x.reshape(-1, w) @ shrink_w.T).view(n * c, h, sw))
             wide = (small.clamp_(0, 1).view(-1, sw) @ blow_w.T).view(n * c, sh, w)
             return wide.index_select(1, rows).view(x.shape)
