@@ -341,8 +341,8 @@ def gaussian_blur(x: torch.Tensor, sigma: float, mode: str = "reflect") -> torch
 
 
 @functools.lru_cache(maxsize=64)
-def _blur_matrix(sigma: float, n: int, mode: str, dtype: torch.dtype = torch.float64,
-                 device: torch.device | str = "cpu") -> torch.Tensor:
+def _blur_matrix(sigma: float, n: int, mode: str, dtype: torch.dtype, device: torch.device
+                 ) -> torch.Tensor:
     """(n, n) matrix B of the 1-D blur of a row of n pixels: row @ B = the row padded by ``mode``,
     then correlated with the Gaussian. Built in float64 as (padding matrix) @ (Toeplitz)."""
     g = _gauss1d(sigma).double()
@@ -883,7 +883,7 @@ def _dilate3(b: torch.Tensor) -> torch.Tensor:
     the width the ORs run on the flat buffer (2x faster than on column slices, which torch
     walks row by row); there each row's end spills into the next row's start, so the first and
     last columns are then redone."""
-    v = b.contiguous().clone()
+    v = b.clone(memory_format=torch.contiguous_format)  # one copy, row-major even if b is not
     v[..., 1:, :] |= b[..., :-1, :]
     v[..., :-1, :] |= b[..., 1:, :]
     if v.shape[-1] == 1:
