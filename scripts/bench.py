@@ -16,7 +16,8 @@
    ``scripts/corruption_strength.py``), one thread, in a subprocess; the kit in this process.
    Where one library call bounds a family (a noise family's random draw, libjpeg for JPEG), the
    table also times that call alone ("floor") and prints the ceiling ic time / floor time: the
-   most kit/ic that family can reach with that library. The kit is timed twice: on the float
+   most kit/ic that family can reach with that library (for JPEG on floats, also with the two float
+   conversions the kit adds to libjpeg, each timed alone). The kit is timed twice: on the float
    batch (in [0, 1], the notebooks' format) and on the same pixels as a uint8 batch, the format
    imagecorruptions takes and returns (uint8 in, uint8 out; ``corrupt`` converts where a family
    computes in float). ``--json`` also writes the table, with the machine and the command;
@@ -159,6 +160,9 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
     JPEG (uint8 in, uint8 out; no float conversions, no input check). ``ref time / floor time``
     is then the highest kit/imagecorruptions ratio that family can reach. ``float_io`` (not a
     family): one read and one write of the float batch, the least a float-in, float-out call adds.
+    ``jpeg_to_uint8`` and ``jpeg_to_floats``: the two conversions the kit's JPEG does on a float
+    batch instead (floats to the bytes libjpeg encodes; the decoder's interleaved bytes to planar
+    floats), each alone, as ``corruptions.libjpeg`` calls them.
     """
     from torchvision.io import decode_jpeg
 
@@ -172,12 +176,16 @@ def floor_ops(x: torch.Tensor, severity: int) -> dict[str, Callable[[], object]]
     def jpeg() -> object:
         return decode_jpeg(C.jpeg_bytes(u8, q))
 
+    decoded = jpeg()
+
     return {"gaussian_noise": lambda: torch.randn(x.shape, generator=g.manual_seed(0)),
             "speckle_noise": lambda: torch.randn(x.shape, generator=g.manual_seed(0)),
             "impulse_noise": lambda: torch.rand(x.shape, generator=g.manual_seed(0)),
             "shot_noise": (lambda: torch.rand(x.shape, generator=g.manual_seed(0))) if on_grid
             else lambda: torch.poisson(lam, generator=g.manual_seed(0)),
             "float_io": lambda: torch.empty_like(x).copy_(x),
+            "jpeg_to_uint8": lambda: C._to_uint8(x),
+            "jpeg_to_floats": lambda: C._planar_floats(decoded, x),
             "jpeg": jpeg}
 
 
@@ -219,20 +227,22 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
         x = cs.crops(n, size)
         x8 = (x * 255).round().to(torch.uint8)  # the very bytes the reference gets (HWC there)
         floor_op = floor_ops(x, severity)
-        kit, kit8, ref, floors, float_io = {}, {}, {}, {}, 0.0
+        kit, kit8, ref, floors, float_io, convert = {}, {}, {}, {}, 0.0, {}
         with cs.reference_timer(py, x) as reference:
             for name in names:
                 sides = {"kit": _kit_timer(x, name, severity), "kit8": _kit_timer(x8, name, severity),
                          "ref": lambda k, name=name: reference(name, severity, k)}
                 if name in floor_op:
                     sides["floor"] = lambda k, op=floor_op[name]: _min_time(op, k)
-                if name == "jpeg":  # the least the float API adds: read the floats, write floats
-                    sides["float_io"] = lambda k, op=floor_op["float_io"]: _min_time(op, k)
+                if name == "jpeg":  # the least the float API adds (read and write the floats),
+                    for side in ("float_io", "jpeg_to_uint8", "jpeg_to_floats"):  # what it adds
+                        sides[side] = lambda k, op=floor_op[side]: _min_time(op, k)
                 t = interleaved(sides, repeats)
                 kit[name], kit8[name], ref[name] = t["kit"], t["kit8"], t["ref"]
                 if "floor" in t:
                     floors[name] = t["floor"]
                 float_io = t.get("float_io", float_io)
+                convert = {k: t[k] for k in ("jpeg_to_uint8", "jpeg_to_floats") if k in t} or convert
         print(f"\n## {n} photo crops at {size} px, severity {severity}, 1 thread; per family, the "
               f"sides timed in turn: a first call, then {repeats} rounds of ~0.2 s of calls each "
               "(best call kept; a side over 10 s per call is timed once)")
@@ -266,6 +276,12 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
         print(f"JPEG on floats: libjpeg's floor + one read and one write of the float batch "
               f"({float_io * 1e3:.2g} ms, a copy) leaves a ceiling of {jpeg_float:.2f}x")
         result[size]["jpeg_float_ceiling"] = jpeg_float
+        with_conv = ref["jpeg"] / (floors["jpeg"] + sum(convert.values()))
+        print(f"JPEG on floats with the kit's two conversions in place of the copy (floats to bytes "
+              f"{convert['jpeg_to_uint8'] * 1e3:.2g} ms, decoded bytes to planar floats "
+              f"{convert['jpeg_to_floats'] * 1e3:.2g} ms): at most {with_conv:.2f}x")
+        result[size]["jpeg_float_conversions_s"] = convert
+        result[size]["jpeg_float_ceiling_with_conversions"] = with_conv
         capped = np.array([r.get("ceiling", r["ratio"]) for r in rows.values()])
         gm_cap = float(np.exp(np.log(capped).mean()))
         print(f"float, with the floored families at their ceiling: {gm_cap:.2f}x")

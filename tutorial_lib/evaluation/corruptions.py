@@ -547,10 +547,17 @@ def libjpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
         for i, img in enumerate(out):
             rec8[i].copy_(img.permute(1, 2, 0))
         return rec8.permute(0, 3, 1, 2).to(x.device)
-    rec = torch.empty(x.shape, dtype=x.dtype, device=x.device)
-    step = _cache_chunk(x)
-    for i in range(0, n, step):
-        part = out[i:i + step]  # one image: no stack, the decoder's HWC view is read in place
+    return _planar_floats(out, x)
+
+
+def _planar_floats(decoded: list[torch.Tensor], like: torch.Tensor) -> torch.Tensor:
+    """The decoder's images ((C, H, W) views of interleaved (H, W, C) bytes) as one row-major
+    batch of floats in [0, 1], shaped, typed and placed as ``like``. On a CPU chunk by chunk, so
+    that each chunk is transposed, converted and divided while in cache."""
+    rec = torch.empty(like.shape, dtype=like.dtype, device=like.device)
+    step = _cache_chunk(like)
+    for i in range(0, len(like), step):
+        part = decoded[i:i + step]  # one image: no stack, the decoder's HWC view is read in place
         rec[i:i + step].copy_(part[0][None] if len(part) == 1 else torch.stack(part)).div_(255)
     return rec
 
