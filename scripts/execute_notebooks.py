@@ -22,6 +22,42 @@ from pathlib import Path
 import jupytext
 from nbclient import NotebookClient
 
+POLL_SLICE_S = 1.0
+
+
+def sliced(get_msg, step: float = POLL_SLICE_S):
+    """``get_msg(timeout)`` of an asyncio kernel channel, waited for in slices of ``step`` seconds.
+
+    pyzmq's asyncio poll wakes on an edge-triggered file descriptor; when it misses the edge, the
+    waiting poll sleeps until its timeout and only its last, level-triggered check finds the
+    message. nbclient waits for a cell's reply with one poll as long as the cell's timeout, so
+    one missed edge stalled a widget cell of notebook 01 for the whole 900 s (measured
+    2026-12-03: the kernel idle, the reply unread). Slices bound such a stall to ``step``.
+    Same contract: a message, or ``queue.Empty`` once ``timeout`` (None: never) has passed."""
+    from queue import Empty
+
+    async def get_msg_sliced(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = step if deadline is None else min(step, max(0.0, deadline - time.monotonic()))
+            try:
+                return await get_msg(timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return get_msg_sliced
+
+
+class SlicedPollClient(NotebookClient):
+    """``nbclient.NotebookClient`` whose shell and IOPub waits poll in 1-s slices (``sliced``)."""
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            channel.get_msg = sliced(channel.get_msg)
+        return kc
+
 WRITE_ENV = "FRFM_WRITE_CLAIMS"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +78,7 @@ def execute(py: Path, out_dir: Path | None, timeout: int) -> float:
     # the kernel's own log (start-up chatter) goes to a file, shown only if the notebook fails
     with tempfile.TemporaryFile("w+") as kernel_log:
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+            SlicedPollClient(nb, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(py.parent)}}).execute(stderr=kernel_log)
         except Exception:
             kernel_log.seek(0)

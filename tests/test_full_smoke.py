@@ -68,17 +68,20 @@ def run_notebook(py: Path, env: dict[str, str], timeout: int | None = None, retr
     A smoke cell takes seconds, so a cell that runs into ``timeout`` is a hung kernel/client pair
     (both idle, a lost message: seen with several kernels starting side by side on 2 cores), not
     slow code: the notebook is re-run once in a fresh kernel, and a second timeout fails the test.
-    A cell *error* is never retried."""
+    A cell *error* is never retried. The client polls in 1-s slices (``execute_notebooks.sliced``:
+    a missed wake-up costs a second, not the whole timeout)."""
     import jupytext
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from execute_notebooks import SlicedPollClient
 
     timeout = timeout or int(os.environ.get("FRFM_SMOKE_CELL_TIMEOUT", "300"))
     for attempt in range(retries + 1):
         nb = jupytext.read(py)
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+            SlicedPollClient(nb, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(py.parent)}}).execute(env=env)
             return nb
         except CellTimeoutError:
