@@ -58,6 +58,7 @@ class SlicedPollClient(NotebookClient):
             channel.get_msg = sliced(channel.get_msg)
         return kc
 
+
 WRITE_ENV = "FRFM_WRITE_CLAIMS"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,7 @@ def execute(py: Path, out_dir: Path | None, timeout: int) -> float:
     with tempfile.TemporaryFile("w+") as kernel_log:
         try:
             SlicedPollClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(py.parent)}}).execute(stderr=kernel_log)
+                             resources={"metadata": {"path": str(py.parent)}}).execute(stderr=kernel_log)
         except Exception:
             kernel_log.seek(0)
             sys.stderr.write(kernel_log.read()[-5000:])

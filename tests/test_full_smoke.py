@@ -82,7 +82,7 @@ def run_notebook(py: Path, env: dict[str, str], timeout: int | None = None, retr
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         try:
             SlicedPollClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(py.parent)}}).execute(env=env)
+                             resources={"metadata": {"path": str(py.parent)}}).execute(env=env)
             return nb
         except CellTimeoutError:
             if attempt == retries:
