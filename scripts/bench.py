@@ -227,7 +227,8 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
         x = cs.crops(n, size)
         x8 = (x * 255).round().to(torch.uint8)  # the very bytes the reference gets (HWC there)
         floor_op = floor_ops(x, severity)
-        kit, kit8, ref, floors, float_io, convert = {}, {}, {}, {}, 0.0, {}
+        kit, kit8, ref, floors = {}, {}, {}, {}
+        jpeg_sides = ("float_io", "jpeg_to_uint8", "jpeg_to_floats")  # timed beside JPEG
         with cs.reference_timer(py, x) as reference:
             for name in names:
                 sides = {"kit": _kit_timer(x, name, severity), "kit8": _kit_timer(x8, name, severity),
@@ -235,14 +236,15 @@ def bench_vs_imagecorruptions(venv: Path | None, n224: int, n32: int, severity: 
                 if name in floor_op:
                     sides["floor"] = lambda k, op=floor_op[name]: _min_time(op, k)
                 if name == "jpeg":  # the least the float API adds (read and write the floats),
-                    for side in ("float_io", "jpeg_to_uint8", "jpeg_to_floats"):  # what it adds
+                    for side in jpeg_sides:  # and the two conversions the kit does instead
                         sides[side] = lambda k, op=floor_op[side]: _min_time(op, k)
                 t = interleaved(sides, repeats)
                 kit[name], kit8[name], ref[name] = t["kit"], t["kit8"], t["ref"]
                 if "floor" in t:
                     floors[name] = t["floor"]
-                float_io = t.get("float_io", float_io)
-                convert = {k: t[k] for k in ("jpeg_to_uint8", "jpeg_to_floats") if k in t} or convert
+                if name == "jpeg":
+                    float_io = t["float_io"]
+                    convert = {side: t[side] for side in jpeg_sides[1:]}
         print(f"\n## {n} photo crops at {size} px, severity {severity}, 1 thread; per family, the "
               f"sides timed in turn: a first call, then {repeats} rounds of ~0.2 s of calls each "
               "(best call kept; a side over 10 s per call is timed once)")

@@ -309,6 +309,7 @@ def _line_box(x: torch.Tensor, k: torch.Tensor, radius: int) -> torch.Tensor:
 
 
 def _gauss_radius(sigma: float, truncate: float = 3.0) -> int:
+    """Half-width of the Gaussian kernel: ``truncate`` sigmas, at least 1 pixel."""
     return max(1, math.ceil(truncate * sigma))
 
 
